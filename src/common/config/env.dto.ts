@@ -1,0 +1,64 @@
+import { Transform } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+
+const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
+
+/** Every setting berth reads, with its environment variable name. Flags map onto the same names. */
+export class EnvDto {
+  @IsOptional() @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'must be a postgres:// URL' })
+  BERTH_DATABASE_URL?: string;
+
+  @IsOptional() @Matches(/^amqps?:\/\/\S+$/, { message: 'must be an amqp:// or amqps:// URL' })
+  BERTH_AMQP_URL?: string;
+
+  @IsString() @MinLength(1)
+  BERTH_DATA_DIR = './var';
+
+  @IsOptional() @IsString() @MinLength(8, { message: 'must be at least 8 characters' })
+  BERTH_ADMIN_PASSWORD?: string;
+
+  @IsOptional() @Matches(/^https?:\/\/[^\s/]+(:\d+)?(\/\S*)?$/, { message: 'must be an http(s):// URL' })
+  BERTH_PUBLIC_URL?: string;
+
+  @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  BERTH_PORT = 8080;
+
+  @IsString() @MinLength(1)
+  BERTH_BIND = '127.0.0.1';
+
+  @IsOptional() @IsString() @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, { message: 'must be a host name' })
+  BERTH_HOST?: string;
+
+  @IsOptional() @Matches(/^(unix|tcp|http):\/\/\S+$/, { message: 'must be unix://PATH or tcp://HOST:PORT' })
+  BERTH_DOCKER_HOST?: string;
+
+  @Transform(toInt) @IsInt() @Min(0) @Max(10000)
+  BERTH_FAKE_HOSTS = 0;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  BERTH_LOG_LEVEL = 'info';
+
+  @Transform(toInt) @IsInt() @Min(60) @Max(7 * 24 * 3600)
+  BERTH_TOKEN_TTL_SECONDS = 3600;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(1000)
+  BERTH_LOCKOUT_FAILURES = 5;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(86400)
+  BERTH_LOCKOUT_SECONDS = 300;
+
+  @Transform(toInt) @IsInt() @Min(1024) @Max(1024 * 1024 * 1024)
+  BERTH_MAX_BODY_BYTES = 1024 * 1024;
+
+  @Transform(toInt) @IsInt() @Min(10) @Max(3600 * 1000)
+  BERTH_RPC_TIMEOUT_MS = 60000;
+
+  @IsString() @MinLength(1)
+  BERTH_REGION = 'RegionOne';
+
+  @Transform(toInt) @IsInt() @Min(2) @Max(3600)
+  BERTH_SERVICE_DOWN_SECONDS = 60;
+
+  @Transform(toInt) @IsInt() @Min(5) @Max(86400)
+  BERTH_BUILD_TIMEOUT_SECONDS = 600;
+}

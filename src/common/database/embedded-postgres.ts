@@ -1,0 +1,62 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+
+/**
+ * PostgreSQL's default 128 MB buffer pool lives inside PGlite's WASM memory; the all-in-one's
+ * data is small, and 16 MB keeps the idle process ~130 MiB lighter (measured in bench:idle).
+ */
+const PGLITE_SETTINGS = ['-c', 'shared_buffers=16MB'];
+
+/**
+ * initdb runs in a second WASM instance that stays alive after PGlite.create returns; doing it in
+ * a short-lived child keeps those ~300 MiB out of the server.
+ */
+const INITDB_SCRIPT = `import(process.argv[1]).then(async ({ PGlite }) => { const db = await PGlite.create(process.argv[2]); await db.close(); })
+  .catch((e) => { console.error(e); process.exit(1); });`;
+
+/**
+ * The all-in-one store: PGlite (PostgreSQL compiled to WASM) in the data folder, served on a
+ * unix socket so the app talks to it with the same `pg` driver and migrations as to a real server.
+ * PGlite is one session: the pool using it must have exactly one connection, or two callers'
+ * transactions would interleave.
+ */
+export class EmbeddedPostgres {
+  private server?: { stop(): Promise<void> };
+  private db?: { close(): Promise<void> };
+
+  constructor(private readonly dataDir: string) {}
+
+  /** Starts the store; returns pg connection options (host is the socket folder). */
+  async start(): Promise<{ host: string; port: number; username: string; database: string }> {
+    const { PGlite } = await import('@electric-sql/pglite');
+    const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
+    const pgDir = join(this.dataDir, 'pg');
+    const socketDir = join(this.dataDir, 'run');
+    mkdirSync(pgDir, { recursive: true });
+    mkdirSync(socketDir, { recursive: true });
+    if (!existsSync(join(pgDir, 'PG_VERSION'))) {
+      const entry = pathToFileURL(require.resolve('@electric-sql/pglite')).href;
+      await promisify(execFile)(process.execPath, ['-e', INITDB_SCRIPT, entry, pgDir], { timeout: 120000 });
+    }
+    const port = 5432;
+    const socketPath = join(socketDir, `.s.PGSQL.${port}`);
+    rmSync(socketPath, { force: true });
+    const defaults = (PGlite as unknown as { defaultStartParams?: string[] }).defaultStartParams ?? [];
+    const db = await PGlite.create(pgDir, { startParams: [...defaults, ...PGLITE_SETTINGS] } as never);
+    const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: 1 });
+    await server.start();
+    this.db = db;
+    this.server = server;
+    return { host: socketDir, port, username: 'postgres', database: 'postgres' };
+  }
+
+  async stop(): Promise<void> {
+    await this.server?.stop().catch(() => undefined);
+    await this.db?.close().catch(() => undefined);
+    this.server = undefined;
+    this.db = undefined;
+  }
+}

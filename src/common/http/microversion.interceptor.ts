@@ -1,0 +1,28 @@
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor, createParamDecorator } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Observable } from 'rxjs';
+import { Microversion, MicroversionPolicy, negotiateMicroversion } from './microversion';
+
+type VersionedRequest = FastifyRequest & { microversion?: Microversion };
+
+/** Negotiates the request's microversion and echoes it in the response headers. */
+export function microversionInterceptor(policy: MicroversionPolicy) {
+  @Injectable()
+  class MicroversionInterceptor implements NestInterceptor {
+    intercept(execution: ExecutionContext, next: CallHandler): Observable<unknown> {
+      const req = execution.switchToHttp().getRequest<VersionedRequest>();
+      const reply = execution.switchToHttp().getResponse<FastifyReply>();
+      const v = negotiateMicroversion(req.headers, policy);
+      req.microversion = v;
+      reply.header('OpenStack-API-Version', `${policy.service} ${v}`);
+      if (policy.legacyHeader) reply.header(policy.legacyHeader, v.toString());
+      reply.header('Vary', ['OpenStack-API-Version', policy.legacyHeader].filter(Boolean).join(', '));
+      return next.handle();
+    }
+  }
+  return MicroversionInterceptor;
+}
+
+/** The negotiated microversion of this request. */
+export const Mv = createParamDecorator((_d: unknown, execution: ExecutionContext) =>
+  execution.switchToHttp().getRequest<VersionedRequest>().microversion!);

@@ -1,0 +1,4 @@
+import { messageBusContract } from '../../../test/contracts/message-bus.contract';
+import { InMemoryBus } from './in-memory-bus';
+
+messageBusContract(InMemoryBus.name, async () => new InMemoryBus());

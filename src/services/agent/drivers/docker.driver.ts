@@ -1,0 +1,708 @@
+import Docker from 'dockerode';
+import { existsSync } from 'node:fs';
+import { statfs } from 'node:fs/promises';
+import { networkInterfaces } from 'node:os';
+import { Readable, Transform, pipeline } from 'node:stream';
+import * as tar from 'tar-stream';
+import {
+  HostResources, ImageRef, InstanceSpec, InstanceStatus, PowerState, RebootType,
+} from '../../../contracts/agent/agent.types';
+import {
+  ApiError, ConflictError, InvalidStateError, NotFoundError, ServiceUnavailableError,
+} from '../../../common/errors/api-error';
+import { KeyedLock } from '../keyed-lock';
+import { withoutImageNames } from './docker-archive';
+import {
+  CONTAINER_INFO_PATH, ContainerInfo, DriverCapabilities, EngineDriver, FlavorUpdate, LoadedImage,
+  containerInfoFor, imageReference, limitEnvironment,
+} from './engine.driver';
+
+export const LABEL_MANAGED = 'berth.managed';
+export const LABEL_INSTANCE = 'berth.instance_id';
+export const LABEL_PROJECT = 'berth.project_id';
+export const LABEL_FLAVOR = 'berth.flavor';
+
+/**
+ * Capabilities every instance gets; all others are dropped (CapDrop ALL, then CapAdd these).
+ * This is Docker's default set minus NET_RAW (raw sockets: ARP and ICMP spoofing of the other
+ * tenants on a shared bridge), MKNOD (device nodes), AUDIT_WRITE and SETFCAP (granting file
+ * capabilities, pointless under no-new-privileges). What remains is what ordinary images need as
+ * root inside their own filesystem: CHOWN, DAC_OVERRIDE, FOWNER and FSETID for entrypoints and
+ * package managers that fix ownership and modes; SETUID, SETGID and SETPCAP to drop to a service
+ * user (su, gosu, nginx and postgres workers); KILL to signal processes of other users in the
+ * container (supervisors); NET_BIND_SERVICE for ports below 1024; SYS_CHROOT for sshd's privilege
+ * separation and build tools. Nothing here reaches outside the container's namespaces.
+ */
+export const SAFE_CAPABILITIES = [
+  'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID', 'SETPCAP', 'NET_BIND_SERVICE', 'SYS_CHROOT',
+];
+
+/** Sockets tried, in order, when no Docker host is configured. */
+export const DEFAULT_DOCKER_SOCKETS = ['/run/podman/podman.sock', '/var/run/docker.sock'];
+
+/** Console and exec output kept (the end of it), so one reply stays a sane size. */
+const MAX_OUTPUT_BYTES = 1024 * 1024;
+const MIB = 1024 * 1024;
+
+export interface DockerDriverOptions {
+  /** Seconds a graceful stop (powerOff, soft reboot) waits before SIGKILL; default 10. */
+  stopTimeoutSec?: number;
+  /** How long execute waits for a command; default 60 s. */
+  execTimeoutMs?: number;
+  /** The address the host reports; default: its first non-internal IPv4 address. */
+  hostIp?: string;
+  /** How the engine was named (for messages); default `unix://<socket>`. */
+  where?: string;
+}
+
+type EngineError = Error & { statusCode?: number; json?: { message?: string; cause?: string } | null; code?: string };
+
+function engineMessage(err: unknown): string {
+  const e = err as EngineError;
+  const fromJson = e?.json && typeof e.json === 'object' ? e.json.message : undefined;
+  return (fromJson ?? e?.message ?? String(err)).trim();
+}
+
+function isStateError(err: unknown): boolean {
+  return /state improper|is not running|is paused|not paused|already paused|cannot (pause|unpause|exec)/i.test(engineMessage(err));
+}
+
+/** `unix:///run/x.sock`, `/run/x.sock`, `tcp://host:2375`, `http(s)://host:port` → dockerode options. */
+export function dockerOptionsFor(dockerHost: string): Docker.DockerOptions {
+  if (dockerHost.startsWith('unix://')) return { socketPath: dockerHost.slice('unix://'.length) };
+  if (dockerHost.startsWith('/')) return { socketPath: dockerHost };
+  const u = new URL(dockerHost.replace(/^tcp:/, 'http:'));
+  return { host: u.hostname, port: u.port || (u.protocol === 'https:' ? 2376 : 2375), protocol: u.protocol === 'https:' ? 'https' : 'http' };
+}
+
+/** The Docker host to use: the configured one, else the first default socket that exists. */
+export function resolveDockerHost(configured?: string): string {
+  if (configured) return configured;
+  const found = DEFAULT_DOCKER_SOCKETS.find((p) => existsSync(p));
+  if (!found) {
+    throw new Error(
+      `no container engine socket found (tried ${DEFAULT_DOCKER_SOCKETS.join(', ')}): start one ` +
+      '(`podman system service --time=0 unix:///run/podman/podman.sock`) or pass --docker-host / BERTH_DOCKER_HOST',
+    );
+  }
+  return `unix://${found}`;
+}
+
+export function containerName(instanceId: string): string {
+  return `berth-${instanceId}`;
+}
+
+/** A valid host name from an instance's display name (RFC 1123 label), or undefined. */
+function hostnameFor(name: string): string | undefined {
+  const h = name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63).replace(/-+$/, '');
+  return h || undefined;
+}
+
+function powerStateOf(state: { Status?: string; Running?: boolean; Paused?: boolean; Restarting?: boolean; Dead?: boolean }): PowerState {
+  if (state.Paused) return 'paused';
+  if (state.Running || state.Restarting) return 'running';
+  if (state.Dead) return 'crashed';
+  return 'shutdown';
+}
+
+function powerStateOfListed(state: string): PowerState {
+  switch (state) {
+    case 'running': case 'restarting': return 'running';
+    case 'paused': return 'paused';
+    case 'dead': return 'crashed';
+    case 'removing': return 'nostate';
+    default: return 'shutdown';
+  }
+}
+
+/** The frames of Docker's multiplexed stdout/stderr stream, in order; raw data if it is not one. */
+export function demux(buf: Buffer): Buffer {
+  const parts: Buffer[] = [];
+  let i = 0;
+  while (i + 8 <= buf.length) {
+    const type = buf[i];
+    if (type > 2 || buf[i + 1] !== 0 || buf[i + 2] !== 0 || buf[i + 3] !== 0) return buf;
+    const len = buf.readUInt32BE(i + 4);
+    parts.push(buf.subarray(i + 8, i + 8 + len));
+    i += 8 + len;
+  }
+  if (i !== buf.length && parts.length === 0) return buf;
+  return Buffer.concat(parts);
+}
+
+function tailOf(text: string, maxBytes = MAX_OUTPUT_BYTES): string {
+  const b = Buffer.from(text, 'utf8');
+  return b.length <= maxBytes ? text : b.subarray(b.length - maxBytes).toString('utf8');
+}
+
+function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: Buffer | string) => chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c)));
+    stream.on('end', () => resolve(Buffer.concat(chunks)));
+    stream.on('error', reject);
+  });
+}
+
+/** The JSON messages of a streamed engine answer (one per line, or back to back). */
+function jsonMessages(text: string): { stream?: string; error?: string; errorDetail?: { message?: string }; message?: string }[] {
+  return text.split(/\r?\n|(?<=\})(?=\{)/).map((l) => l.trim()).filter(Boolean).flatMap((l) => {
+    try {
+      return [JSON.parse(l)];
+    } catch {
+      return [{ stream: l }];
+    }
+  });
+}
+
+/** `0-3`, `0,2,5-6` → [0,1,2,3] etc. */
+function parseCpuset(cpuset: string | undefined): number[] {
+  if (!cpuset) return [];
+  return cpuset.split(',').flatMap((part) => {
+    const [a, b] = part.split('-').map((n) => Number.parseInt(n, 10));
+    if (Number.isNaN(a)) return [];
+    return b === undefined || Number.isNaN(b) ? [a] : Array.from({ length: b - a + 1 }, (_, k) => a + k);
+  });
+}
+
+interface EngineFacts {
+  cpus: number;
+  memoryMb: number;
+  rootDir?: string;
+  type: 'docker' | 'podman';
+  version: string;
+}
+
+interface LimitResources {
+  Memory: number;
+  MemorySwap: number;
+  NanoCpus: number;
+  CpuShares?: number;
+  CpusetCpus?: string;
+  PidsLimit: number;
+}
+
+/**
+ * Containers through the Docker Engine API (Docker, or Podman's compatible service). Each instance
+ * is a container named `berth-<instance id>` carrying berth's labels; the flavor becomes cgroup
+ * limits, and `/etc/berth/container_info` plus BERTH_CPUS/BERTH_MEMORY_MB tell the programs inside
+ * their real limits (they would otherwise size themselves from the host's /proc).
+ */
+export class DockerDriver implements EngineDriver {
+  readonly name = 'docker';
+  readonly capabilities: DriverCapabilities = {
+    kinds: ['container'], supportsLiveResize: true, supportsExec: true, supportsPause: true, supportsConsoleOutput: true,
+  };
+  private readonly stopTimeoutSec: number;
+  private readonly execTimeoutMs: number;
+  private readonly where: string;
+  /** Serialises choosing dedicated CPUs with creating the container that gets them. */
+  private readonly cpusetLock = new KeyedLock();
+  private engineFacts?: EngineFacts;
+  /** Podman 4 has no Docker-compatible update endpoint; its own (libpod) one is used instead. */
+  private updateApi: 'compat' | 'libpod' = 'compat';
+
+  constructor(readonly docker: Docker, private readonly opts: DockerDriverOptions = {}) {
+    this.stopTimeoutSec = opts.stopTimeoutSec ?? 10;
+    this.execTimeoutMs = opts.execTimeoutMs ?? 60_000;
+    this.where = opts.where ?? 'the container engine';
+  }
+
+  /** A driver for `dockerHost` (see resolveDockerHost), after checking that the engine answers. */
+  static async connect(dockerHost: string, opts: DockerDriverOptions = {}): Promise<DockerDriver> {
+    const docker = new Docker(dockerOptionsFor(dockerHost));
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        docker.ping(),
+        new Promise((_, reject) => { timer = setTimeout(() => reject(new Error('no answer within 10 s')), 10_000); }),
+      ]);
+    } catch (err) {
+      throw new Error(`the container engine at ${dockerHost} is not reachable: ${engineMessage(err)}`);
+    } finally {
+      clearTimeout(timer);
+    }
+    return new DockerDriver(docker, { where: dockerHost, ...opts });
+  }
+
+  // --- instances ------------------------------------------------------------------------------
+
+  async spawn(spec: InstanceSpec, image: LoadedImage): Promise<InstanceStatus> {
+    if (spec.kind !== 'container') {
+      throw new ConflictError(`The docker driver runs container instances, not ${spec.kind} instances.`);
+    }
+    const hostCpus = await this.hostCpus();
+    const create = async () => {
+      const cpuset = spec.flavor.dedicatedCpus ? await this.pickCpus(spec.flavor.vcpus, hostCpus, spec.id) : undefined;
+      const info = containerInfoFor(spec.id, spec.flavor, { hostCpus, cpuset });
+      try {
+        return { handle: await this.docker.createContainer(this.createOptions(spec, image, info)), info };
+      } catch (err) {
+        const status = (err as EngineError).statusCode;
+        if (status === 409 || /already in use/i.test(engineMessage(err))) throw new ConflictError(`Instance ${spec.id} already exists on this host.`);
+        if (status === 404) throw new NotFoundError(`Image ${image.reference} is not loaded on this host.`);
+        throw this.engineError(err, `create instance ${spec.id}`);
+      }
+    };
+    // Choosing dedicated CPUs and creating the container that holds them happen as one step.
+    const container = spec.flavor.dedicatedCpus ? await this.cpusetLock.run('cpuset', create) : await create();
+    try {
+      await this.writeContainerInfo(container.handle, container.info);
+      await container.handle.start();
+    } catch (err) {
+      await container.handle.remove({ force: true, v: true }).catch(() => undefined);
+      throw this.engineError(err, `start instance ${spec.id}`);
+    }
+    const status = await this.status(spec.id);
+    if (!status) throw new ApiError(500, `Instance ${spec.id} vanished right after it was created.`);
+    return status;
+  }
+
+  async destroy(instanceId: string): Promise<void> {
+    const container = this.docker.getContainer(containerName(instanceId));
+    // No grace period for a container about to be removed (a forced remove would wait for its stop timeout).
+    await container.kill().catch(() => undefined);
+    try {
+      await container.remove({ force: true, v: true });
+    } catch (err) {
+      const e = err as EngineError;
+      if (e.statusCode === 404) return;
+      // Two removals racing: the other one wins, the instance is gone either way.
+      if (e.statusCode === 409 && /removal.*in progress|being removed/i.test(engineMessage(err))) return;
+      throw this.engineError(err, `destroy instance ${instanceId}`);
+    }
+  }
+
+  async powerOn(instanceId: string): Promise<void> {
+    const { container, state } = await this.require(instanceId);
+    if (state === 'running') return;
+    if (state === 'paused') throw new InvalidStateError(`Cannot start instance ${instanceId} while it is paused.`);
+    await this.act(instanceId, 'start', () => container.start());
+    await this.reapplyLimits(instanceId, container);
+  }
+
+  async powerOff(instanceId: string): Promise<void> {
+    const { container, state } = await this.require(instanceId);
+    if (state === 'shutdown' || state === 'crashed') return;
+    // Podman refuses to stop a paused container; Docker would kill it. Thaw it so it can shut down cleanly.
+    if (state === 'paused') await this.act(instanceId, 'unpause', () => container.unpause());
+    await this.act(instanceId, 'stop', () => container.stop({ t: this.stopTimeoutSec }));
+  }
+
+  async reboot(instanceId: string, type: RebootType): Promise<void> {
+    const { container, state } = await this.require(instanceId);
+    if (type === 'SOFT') {
+      if (state !== 'running') throw new InvalidStateError(`Cannot soft-reboot instance ${instanceId} while it is ${state}.`);
+      await this.act(instanceId, 'restart', () => container.restart({ t: this.stopTimeoutSec }));
+    } else if (state === 'shutdown' || state === 'crashed') {
+      await this.act(instanceId, 'start', () => container.start());
+    } else {
+      if (state === 'paused') await this.act(instanceId, 'unpause', () => container.unpause());
+      await this.act(instanceId, 'restart', () => container.restart({ t: 0 }));
+    }
+    await this.reapplyLimits(instanceId, container);
+  }
+
+  async pause(instanceId: string): Promise<void> {
+    const { container, state } = await this.require(instanceId);
+    if (state === 'paused') return;
+    if (state !== 'running') throw new InvalidStateError(`Cannot pause instance ${instanceId} while it is ${state}.`);
+    await this.act(instanceId, 'pause', () => container.pause());
+  }
+
+  async unpause(instanceId: string): Promise<void> {
+    const { container, state } = await this.require(instanceId);
+    if (state === 'running') return;
+    if (state !== 'paused') throw new InvalidStateError(`Cannot unpause instance ${instanceId} while it is ${state}.`);
+    await this.act(instanceId, 'unpause', () => container.unpause());
+  }
+
+  async status(instanceId: string): Promise<InstanceStatus | undefined> {
+    const inspect = await this.inspect(instanceId);
+    if (!inspect) return undefined;
+    const status: InstanceStatus = { instanceId, powerState: powerStateOf(inspect.State) };
+    const started = inspect.State.StartedAt;
+    if (started && !started.startsWith('0001-')) status.startedAt = started;
+    if (status.powerState === 'shutdown' || status.powerState === 'crashed') status.exitCode = inspect.State.ExitCode;
+    return status;
+  }
+
+  async list(): Promise<InstanceStatus[]> {
+    return (await this.managedContainers()).flatMap((c) => {
+      const instanceId = c.Labels?.[LABEL_INSTANCE];
+      if (!instanceId) return [];
+      const status: InstanceStatus = { instanceId, powerState: powerStateOfListed(c.State) };
+      const exited = /Exited \((-?\d+)\)/.exec(c.Status ?? '');
+      if (exited && status.powerState === 'shutdown') status.exitCode = Number(exited[1]);
+      return [status];
+    });
+  }
+
+  async strays(): Promise<string[]> {
+    return (await this.managedContainers())
+      .filter((c) => !c.Labels?.[LABEL_INSTANCE])
+      .map((c) => (c.Names?.[0] ?? c.Id).replace(/^\//, ''));
+  }
+
+  async consoleOutput(instanceId: string, tailLines?: number): Promise<string> {
+    const { container } = await this.require(instanceId);
+    try {
+      const logs = await container.logs({ stdout: true, stderr: true, follow: false, ...(tailLines !== undefined ? { tail: tailLines } : {}) });
+      return tailOf(demux(Buffer.isBuffer(logs) ? logs : Buffer.from(String(logs))).toString('utf8'));
+    } catch (err) {
+      throw this.engineError(err, `read the console of instance ${instanceId}`);
+    }
+  }
+
+  async execute(instanceId: string, command: string[]): Promise<{ output: string; exitCode: number }> {
+    const { container, state } = await this.require(instanceId);
+    if (state !== 'running') throw new InvalidStateError(`Cannot run a command in instance ${instanceId} while it is ${state}.`);
+    if (command.length === 0) throw new ConflictError('The command to execute is empty.');
+    try {
+      const exec = await container.exec({ Cmd: command, AttachStdout: true, AttachStderr: true, Tty: false });
+      const stream = await exec.start({ hijack: true, stdin: false });
+      let timer: NodeJS.Timeout | undefined;
+      const output = await Promise.race([
+        readAll(stream),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            (stream as unknown as { destroy(): void }).destroy();
+            reject(new ApiError(504, `The command in instance ${instanceId} did not finish within ${this.execTimeoutMs} ms.`, 'ExecTimeout'));
+          }, this.execTimeoutMs);
+        }),
+      ]).finally(() => clearTimeout(timer));
+      return { output: tailOf(demux(output).toString('utf8')), exitCode: await this.exitCodeOf(exec) };
+    } catch (err) {
+      if (err instanceof ApiError) throw err;
+      throw this.engineError(err, `run a command in instance ${instanceId}`);
+    }
+  }
+
+  async updateLimits(instanceId: string, flavor: FlavorUpdate): Promise<void> {
+    const { container } = await this.require(instanceId);
+    const hostCpus = await this.hostCpus();
+    const previous = await this.readContainerInfo(container);
+    const update = async () => {
+      const cpuset = flavor.dedicatedCpus ? await this.pickCpus(flavor.vcpus, hostCpus, instanceId) : undefined;
+      const next = containerInfoFor(instanceId, flavor, { hostCpus, cpuset, previous });
+      await this.applyLimits(instanceId, container, this.resourcesFor(next, previous?.cpuset !== undefined));
+      return next;
+    };
+    const info = flavor.dedicatedCpus ? await this.cpusetLock.run('cpuset', update) : await update();
+    await this.writeContainerInfo(container, info).catch((err) => { throw this.engineError(err, `update ${CONTAINER_INFO_PATH} of instance ${instanceId}`); });
+  }
+
+  // --- images ---------------------------------------------------------------------------------
+
+  async loadImage(ref: ImageRef, data: Readable): Promise<LoadedImage> {
+    let sizeBytes = 0;
+    let sourceError: Error | undefined;
+    const counted = new Transform({ transform(c: Buffer, _enc, cb) { sizeBytes += c.length; cb(null, c); } });
+    pipeline(data, counted, (err) => { if (err) sourceError ??= err; });
+    const archive = withoutImageNames(counted);
+    let answer: string;
+    try {
+      answer = (await readAll(await this.docker.loadImage(archive, { quiet: true }))).toString('utf8');
+    } catch (err) {
+      if (sourceError) throw sourceError;
+      throw this.engineError(err, `load image ${ref.id}`);
+    }
+    if (sourceError) throw sourceError;
+    const messages = jsonMessages(answer);
+    const failed = messages.find((m) => m.error || m.errorDetail);
+    if (failed) throw new ApiError(500, `The container engine could not load image ${ref.id}: ${failed.error ?? failed.errorDetail?.message}`);
+    const loaded = messages.map((m) => /Loaded image(?: ID)?(?:\(s\))?: *(\S+)/.exec(m.stream ?? '')?.[1]).find(Boolean);
+    if (!loaded) throw new ApiError(500, `The container engine did not say which image it loaded from image ${ref.id}: ${answer.slice(0, 500)}`);
+    const reference = imageReference(ref);
+    const [repo, tag] = [reference.slice(0, reference.lastIndexOf(':')), reference.slice(reference.lastIndexOf(':') + 1)];
+    try {
+      await this.docker.getImage(loaded.split(',')[0]).tag({ repo, tag });
+      const inspect = await this.docker.getImage(reference).inspect();
+      return { imageId: ref.id, checksum: ref.checksum, reference, engineId: inspect.Id, sizeBytes };
+    } catch (err) {
+      throw this.engineError(err, `name image ${ref.id} ${reference}`);
+    }
+  }
+
+  async hasImage(ref: ImageRef): Promise<LoadedImage | undefined> {
+    const reference = imageReference(ref);
+    try {
+      const inspect = await this.docker.getImage(reference).inspect();
+      return { imageId: ref.id, checksum: ref.checksum, reference, engineId: inspect.Id, sizeBytes: 0 };
+    } catch (err) {
+      if ((err as EngineError).statusCode === 404) return undefined;
+      throw this.engineError(err, `look up image ${reference}`);
+    }
+  }
+
+  // --- host -----------------------------------------------------------------------------------
+
+  /**
+   * The engine's CPUs and memory are read once (Podman takes ~0.3 s for `info` and ~0.45 s for
+   * `version`); each call, a heartbeat, then only pings the engine and measures the disk.
+   */
+  async hostResources(): Promise<HostResources> {
+    try {
+      await this.docker.ping();
+    } catch (err) {
+      throw this.engineError(err, 'reach the container engine');
+    }
+    const facts = await this.facts();
+    return {
+      vcpus: facts.cpus,
+      memoryMb: facts.memoryMb,
+      diskGb: await this.diskGb(facts.rootDir),
+      kinds: [...this.capabilities.kinds],
+      hypervisorType: facts.type,
+      hypervisorVersion: facts.version,
+      hostIp: this.opts.hostIp ?? firstIpv4(),
+    };
+  }
+
+  // --- internals ------------------------------------------------------------------------------
+
+  private createOptions(spec: InstanceSpec, image: LoadedImage, info: ContainerInfo): Docker.ContainerCreateOptions {
+    const userLabels = Object.fromEntries(Object.entries(spec.labels ?? {}).filter(([k]) => !k.startsWith('berth.')));
+    const env = { ...spec.environment, ...limitEnvironment(info) };
+    const restart = spec.restartPolicy ?? { name: 'no' as const };
+    return {
+      name: containerName(spec.id),
+      Image: image.reference,
+      Cmd: spec.command?.length ? spec.command : undefined,
+      Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+      WorkingDir: spec.workdir || undefined,
+      Hostname: hostnameFor(spec.name),
+      Labels: {
+        ...userLabels,
+        [LABEL_MANAGED]: 'true',
+        [LABEL_INSTANCE]: spec.id,
+        [LABEL_PROJECT]: spec.projectId,
+        [LABEL_FLAVOR]: spec.flavor.name,
+      },
+      ExposedPorts: Object.fromEntries((spec.exposedPorts ?? []).map((p) => [p.includes('/') ? p : `${p}/tcp`, {}])),
+      StopTimeout: this.stopTimeoutSec,
+      HostConfig: {
+        ...this.resourcesFor(info, false),
+        Privileged: false,
+        CapDrop: ['ALL'],
+        CapAdd: SAFE_CAPABILITIES,
+        SecurityOpt: ['no-new-privileges'],
+        RestartPolicy: {
+          Name: restart.name,
+          ...(restart.name === 'on-failure' && restart.maximumRetryCount !== undefined ? { MaximumRetryCount: restart.maximumRetryCount } : {}),
+        },
+      },
+    };
+  }
+
+  /** Engine limits from what the instance is told; `unpin` spreads an unpinned instance over every CPU. */
+  private resourcesFor(info: ContainerInfo, unpin: boolean): LimitResources {
+    const r: LimitResources = {
+      Memory: info.memory_mb * MIB,
+      MemorySwap: info.memory_mb * MIB,
+      NanoCpus: Math.round(info.cpus * 1e9),
+      PidsLimit: info.pids_limit,
+    };
+    if (info.cpu_shares !== undefined) r.CpuShares = info.cpu_shares;
+    if (info.cpuset) r.CpusetCpus = info.cpuset;
+    else if (unpin && this.engineFacts) r.CpusetCpus = `0-${this.engineFacts.cpus - 1}`;
+    return r;
+  }
+
+  private async applyLimits(instanceId: string, container: Docker.Container, r: LimitResources): Promise<void> {
+    if (this.updateApi === 'compat') {
+      try {
+        await container.update(r);
+        return;
+      } catch (err) {
+        // The container exists (we just looked), so a 404 means the endpoint is missing: Podman 4.
+        if ((err as EngineError).statusCode !== 404) throw this.engineError(err, `update the limits of instance ${instanceId}`);
+        this.updateApi = 'libpod';
+      }
+    }
+    const resources = {
+      memory: { limit: r.Memory, swap: r.MemorySwap },
+      cpu: {
+        quota: Math.round((r.NanoCpus / 1e9) * 100_000), period: 100_000,
+        ...(r.CpuShares !== undefined ? { shares: r.CpuShares } : {}),
+        ...(r.CpusetCpus ? { cpus: r.CpusetCpus } : {}),
+      },
+      pids: { limit: r.PidsLimit },
+    };
+    await new Promise<void>((resolve, reject) => {
+      this.docker.modem.dial({
+        path: `/v4.0.0/libpod/containers/${encodeURIComponent(container.id)}/update`,
+        method: 'POST',
+        options: { _body: resources },
+        statusCodes: { 200: true, 201: true, 204: true, 404: 'no such container', 500: 'server error' },
+      }, (err: unknown) => (err ? reject(this.engineError(err, `update the limits of instance ${instanceId}`)) : resolve()));
+    });
+  }
+
+  /**
+   * Podman 4's update changes the cgroups but not the container's stored configuration, so a
+   * restart falls back to the limits of creation. The limits last applied are in the container's
+   * `/etc/berth/container_info`; after a start they are applied again where the engine differs.
+   */
+  private async reapplyLimits(instanceId: string, container: Docker.Container): Promise<void> {
+    const info = await this.readContainerInfo(container).catch(() => undefined);
+    if (!info) return;
+    const inspect = await container.inspect();
+    const h = inspect.HostConfig;
+    await this.hostCpus();
+    const want = this.resourcesFor(info, Boolean(h.CpusetCpus));
+    const same = h.Memory === want.Memory && h.NanoCpus === want.NanoCpus && h.PidsLimit === want.PidsLimit
+      && (want.CpuShares === undefined || h.CpuShares === want.CpuShares)
+      && (want.CpusetCpus === undefined || h.CpusetCpus === want.CpusetCpus);
+    if (!same) await this.applyLimits(instanceId, container, want);
+  }
+
+  /** `count` host CPUs for a dedicated instance: the ones fewest other pinned instances use. */
+  private async pickCpus(count: number, hostCpus: number, forInstance: string): Promise<string> {
+    if (count > hostCpus) {
+      throw new ConflictError(`A flavor with ${count} dedicated CPUs does not fit on this host (${hostCpus} CPUs).`);
+    }
+    const use = new Array<number>(hostCpus).fill(0);
+    const others = (await this.managedContainers()).filter((c) => c.Labels?.[LABEL_INSTANCE] !== forInstance);
+    const inspected = await Promise.all(others.map((c) => this.docker.getContainer(c.Id).inspect().catch(() => undefined)));
+    for (const i of inspected) {
+      const pinned = parseCpuset(i?.HostConfig.CpusetCpus);
+      if (pinned.length < hostCpus) for (const cpu of pinned) if (cpu < hostCpus) use[cpu]++;
+    }
+    const chosen = use.map((n, cpu) => ({ n, cpu })).sort((a, b) => a.n - b.n || a.cpu - b.cpu).slice(0, count).map((c) => c.cpu);
+    return chosen.sort((a, b) => a - b).join(',');
+  }
+
+  private async writeContainerInfo(container: Docker.Container, info: ContainerInfo): Promise<void> {
+    const pack = tar.pack();
+    const dir = CONTAINER_INFO_PATH.slice(1, CONTAINER_INFO_PATH.lastIndexOf('/') + 1);
+    pack.entry({ name: dir, type: 'directory', mode: 0o755, mtime: new Date() });
+    pack.entry({ name: CONTAINER_INFO_PATH.slice(1), mode: 0o644, mtime: new Date() }, `${JSON.stringify(info, null, 2)}\n`);
+    pack.finalize();
+    await container.putArchive(pack as unknown as NodeJS.ReadableStream, { path: '/' });
+  }
+
+  private async readContainerInfo(container: Docker.Container): Promise<ContainerInfo | undefined> {
+    let archive: NodeJS.ReadableStream;
+    try {
+      archive = await container.getArchive({ path: CONTAINER_INFO_PATH });
+    } catch (err) {
+      if ((err as EngineError).statusCode === 404) return undefined;
+      throw err;
+    }
+    const extract = tar.extract();
+    let body = '';
+    extract.on('entry', (_h, stream, next) => {
+      stream.on('data', (c: unknown) => { body += (c as Buffer).toString('utf8'); });
+      stream.on('end', () => next());
+    });
+    await new Promise<void>((resolve, reject) => {
+      extract.on('finish', resolve);
+      extract.on('error', reject);
+      archive.on('error', reject);
+      archive.pipe(extract);
+    });
+    try {
+      return JSON.parse(body) as ContainerInfo;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async inspect(instanceId: string): Promise<Docker.ContainerInspectInfo | undefined> {
+    try {
+      const inspect = await this.docker.getContainer(containerName(instanceId)).inspect();
+      return inspect.Config.Labels?.[LABEL_MANAGED] === 'true' ? inspect : undefined;
+    } catch (err) {
+      if ((err as EngineError).statusCode === 404) return undefined;
+      throw this.engineError(err, `look up instance ${instanceId}`);
+    }
+  }
+
+  private async require(instanceId: string): Promise<{ container: Docker.Container; state: PowerState }> {
+    const inspect = await this.inspect(instanceId);
+    if (!inspect) throw new NotFoundError(`Instance ${instanceId} could not be found on this host.`);
+    return { container: this.docker.getContainer(inspect.Id), state: powerStateOf(inspect.State) };
+  }
+
+  /** Runs one engine action; "already in that state" (304) is success, a state refusal is a 409. */
+  private async act(instanceId: string, action: string, fn: () => Promise<unknown>): Promise<void> {
+    try {
+      await fn();
+    } catch (err) {
+      const e = err as EngineError;
+      if (e.statusCode === 304) return;
+      if (e.statusCode === 404) throw new NotFoundError(`Instance ${instanceId} could not be found on this host.`);
+      if (e.statusCode === 409 || isStateError(err)) {
+        throw new InvalidStateError(`Cannot ${action} instance ${instanceId}: ${engineMessage(err)}`);
+      }
+      throw this.engineError(err, `${action} instance ${instanceId}`);
+    }
+  }
+
+  /** The exit code of a finished exec; engines may record it a moment after the output ends. */
+  private async exitCodeOf(exec: Docker.Exec): Promise<number> {
+    for (let attempt = 0; ; attempt++) {
+      const i = await exec.inspect();
+      if ((!i.Running && i.ExitCode !== null) || attempt >= 50) return i.ExitCode ?? -1;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  private managedContainers(): Promise<Docker.ContainerInfo[]> {
+    return this.docker.listContainers({ all: true, filters: { label: [`${LABEL_MANAGED}=true`] } })
+      .catch((err) => { throw this.engineError(err, 'list instances'); });
+  }
+
+  private async hostCpus(): Promise<number> {
+    return (await this.facts()).cpus;
+  }
+
+  private async facts(): Promise<EngineFacts> {
+    if (!this.engineFacts) {
+      try {
+        const [info, version] = await Promise.all([this.docker.info(), this.docker.version()]);
+        this.engineFacts = {
+          cpus: info.NCPU,
+          memoryMb: Math.floor(info.MemTotal / MIB),
+          rootDir: info.DockerRootDir,
+          type: (version.Components ?? []).some((c) => /podman/i.test(c.Name)) ? 'podman' : 'docker',
+          version: version.Version,
+        };
+      } catch (err) {
+        throw this.engineError(err, 'read host resources');
+      }
+    }
+    return this.engineFacts;
+  }
+
+  private async diskGb(rootDir: string | undefined): Promise<number> {
+    for (const path of [rootDir, '/']) {
+      if (!path) continue;
+      try {
+        const s = await statfs(path);
+        return Math.floor((s.blocks * s.bsize) / (1024 * MIB));
+      } catch {
+        // The engine may be remote (its root dir is not ours): fall back to this host's root.
+      }
+    }
+    return 0;
+  }
+
+  private engineError(err: unknown, what: string): ApiError {
+    if (err instanceof ApiError) return err;
+    const e = err as EngineError;
+    if (['ECONNREFUSED', 'ENOENT', 'EACCES', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH'].includes(e?.code ?? '')) {
+      return new ServiceUnavailableError(`Could not ${what}: the container engine at ${this.where} is not reachable (${e.code}).`);
+    }
+    if (e?.statusCode === 409 || isStateError(err)) return new InvalidStateError(`Could not ${what}: ${engineMessage(err)}`);
+    return new ApiError(500, `Could not ${what}: ${engineMessage(err)}`, 'EngineError');
+  }
+}
+
+function firstIpv4(): string {
+  for (const addrs of Object.values(networkInterfaces())) {
+    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '127.0.0.1';
+}

@@ -1,0 +1,308 @@
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Logger } from 'pino';
+import { DataSource, IsNull } from 'typeorm';
+import { RequestContext, systemContext } from '../../common/context/request-context';
+import { DATA_SOURCE } from '../../common/database/database.module';
+import { MESSAGE_BUS, MessageBus, Subscription } from '../../common/messaging/message-bus';
+import { RpcClient } from '../../common/messaging/rpc-client';
+import { serveContract } from '../../common/messaging/rpc-server';
+import { AGENT_RPC, AgentRpc } from '../../contracts/agent/agent.rpc';
+import { HostResources, InstanceSpec, InstanceStatus, PowerState } from '../../contracts/agent/agent.types';
+import { COMPUTE_RPC, ComputeRpc, InstanceEventKind } from '../../contracts/compute/compute.rpc';
+import { IMAGE_RPC, ImageRpc } from '../../contracts/image/image.rpc';
+import { RpcHandlers } from '../../contracts/rpc';
+import { COMPUTE_SETTINGS, ComputeSettings } from './compute.settings';
+import { InstanceEntity } from './entities/instance.entity';
+import { ServerGroupEntity, ServerGroupMemberEntity } from './entities/server-group.entity';
+import { HostsService } from './hosts/hosts.service';
+import { InstanceActionsService } from './instance-actions.service';
+import { InstanceRepository } from './instance.repository';
+import { ClaimFailedError, PlacementService } from './placement/placement.service';
+import { ScheduleRequest, selectHosts } from './scheduler/host-selector';
+import { POWER_STATE_CODE, TaskState, VmState } from './state/instance-state';
+import { LOGGER } from '../../common/logging/logger';
+
+/** What the last build attempt was, kept on the instance so a failed spawn can be rescheduled. */
+interface BuildAttempt {
+  attempt: number;
+  triedHosts: string[];
+}
+
+const ATTEMPT_KEY = 'berth:build';
+
+/** After an agent event, the instance moves from these task states to this state. */
+const EVENT_OUTCOMES: Partial<Record<InstanceEventKind, { action: string; fromTask: string[]; vmState: string; powerState: PowerState }>> = {
+  started: { action: 'start', fromTask: [TaskState.poweringOn], vmState: VmState.active, powerState: 'running' },
+  stopped: { action: 'stop', fromTask: [TaskState.poweringOff], vmState: VmState.stopped, powerState: 'shutdown' },
+  rebooted: { action: 'reboot', fromTask: [TaskState.rebooting, TaskState.rebootingHard], vmState: VmState.active, powerState: 'running' },
+  paused: { action: 'pause', fromTask: [TaskState.pausing], vmState: VmState.paused, powerState: 'paused' },
+  unpaused: { action: 'unpause', fromTask: [TaskState.unpausing], vmState: VmState.active, powerState: 'running' },
+};
+
+const TASK_ACTION: Record<string, string> = {
+  [TaskState.poweringOn]: 'start', [TaskState.poweringOff]: 'stop', [TaskState.rebooting]: 'reboot',
+  [TaskState.rebootingHard]: 'reboot', [TaskState.pausing]: 'pause', [TaskState.unpausing]: 'unpause', [TaskState.deleting]: 'delete',
+};
+
+/** RPC handlers of the `compute` topic: scheduling, and what agents report. */
+@Injectable()
+export class ComputeManager implements RpcHandlers<ComputeRpc>, OnApplicationBootstrap, OnApplicationShutdown {
+  private subscription?: Subscription;
+  private watchdog?: NodeJS.Timeout;
+  private readonly agents: RpcClient<AgentRpc>;
+  private readonly images: RpcClient<ImageRpc>;
+  private readonly self: RpcClient<ComputeRpc>;
+
+  constructor(
+    @Inject(DATA_SOURCE) private readonly db: DataSource,
+    @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
+    @Inject(COMPUTE_SETTINGS) private readonly settings: ComputeSettings,
+    @Inject(LOGGER) private readonly log: Logger,
+    private readonly instances: InstanceRepository,
+    private readonly actions: InstanceActionsService,
+    private readonly hosts: HostsService,
+    private readonly placement: PlacementService,
+  ) {
+    this.agents = new RpcClient(bus, AGENT_RPC);
+    this.images = new RpcClient(bus, IMAGE_RPC);
+    this.self = new RpcClient(bus, COMPUTE_RPC);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.subscription = await serveContract(this.bus, COMPUTE_RPC, this, { prefetch: 32 });
+    this.watchdog = setInterval(() => void this.rescueStuckBuilds().catch((err) => this.log.warn({ err }, 'build watchdog failed')), this.settings.watchdogIntervalMs);
+    this.watchdog.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.watchdog) clearInterval(this.watchdog);
+    await this.subscription?.close().catch(() => undefined);
+  }
+
+  /**
+   * Builds whose host stopped heartbeating, or that spawn for longer than the build timeout, are
+   * rescheduled (or end in ERROR): an agent that dies mid-build never leaves an instance stuck or
+   * its resources claimed. Every replica may run it; the guarded transitions make it idempotent.
+   */
+  async rescueStuckBuilds(): Promise<void> {
+    const down = (await this.hosts.list()).filter((s) => !this.hosts.isUp(s)).map((s) => s.host);
+    const stuck: { id: string; host: string | null; timed_out: boolean }[] = await this.db.query(
+      `SELECT id, host, updated_at < now() - make_interval(secs => $2) AS timed_out FROM compute.instances
+       WHERE deleted_at IS NULL AND vm_state = 'building' AND task_state = 'spawning'
+         AND (host = ANY($1) OR updated_at < now() - make_interval(secs => $2))`,
+      [down, this.settings.buildTimeoutSeconds],
+    );
+    for (const row of stuck) {
+      const inst = await this.instances.find(row.id);
+      if (!inst) continue;
+      const why = row.timed_out ? `the build did not finish within ${this.settings.buildTimeoutSeconds} s` : `host ${row.host} stopped responding during the build`;
+      await this.reschedule(inst, why, systemContext());
+    }
+  }
+
+  async reportHost(p: { host: string; driver: string; resources: HostResources }): Promise<void> {
+    await this.hosts.report(p.host, p.driver, p.resources);
+  }
+
+  async scheduleInstance(p: { instanceId: string; attempt: number; triedHosts: string[] }, ctx: RequestContext): Promise<void> {
+    const inst = await this.instances.find(p.instanceId);
+    if (!inst || inst.vmState !== VmState.building || inst.taskState !== TaskState.scheduling) return;
+    const request: ScheduleRequest = {
+      kind: inst.kind,
+      resources: { VCPU: inst.flavor.vcpus, MEMORY_MB: inst.flavor.memoryMb, DISK_GB: inst.flavor.rootGb + inst.flavor.ephemeralGb },
+      availabilityZone: inst.availabilityZone === 'nova' ? undefined : inst.availabilityZone,
+      ignoreHosts: p.triedHosts,
+      sameHost: await this.hostsOf(inst.schedulerHints.same_host as string[] | undefined),
+      differentHost: await this.hostsOf(inst.schedulerHints.different_host as string[] | undefined),
+      group: await this.groupRequest(inst),
+    };
+    const services = await this.hosts.list();
+    const { candidates, trail } = selectHosts(services, await this.placement.usages(), request, (s) => !s.disabled && this.hosts.isUp(s), this.settings.weigher);
+    for (const candidate of this.subsetFirst(candidates)) {
+      const claimed = await this.db.transaction(async (tx) => {
+        if (request.group) {
+          // Members of one group are placed one at a time, each seeing where the others went.
+          await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [inst.schedulerHints.group]);
+          const now = await this.groupRequest(inst);
+          if (now && (now.policy === 'anti-affinity' ? now.memberHosts.includes(candidate.host)
+            : now.policy === 'affinity' && now.memberHosts.length > 0 && !now.memberHosts.includes(candidate.host))) {
+            throw new ClaimFailedError('server group policy');
+          }
+        }
+        await this.placement.claim(tx, inst.id, candidate.providerId, request.resources, { projectId: inst.projectId, userId: inst.userId });
+        const moved = await this.instances.transition(inst.id, {
+          fromVm: [VmState.building], fromTask: [TaskState.scheduling],
+          set: { host: candidate.host, taskState: TaskState.spawning },
+        }, tx);
+        if (!moved) throw new ClaimFailedError('instance changed while scheduling');
+        await tx.query(`UPDATE compute.instances SET scheduler_hints = scheduler_hints || $2::jsonb WHERE id = $1`,
+          [inst.id, JSON.stringify({ [ATTEMPT_KEY]: { attempt: p.attempt, triedHosts: [...p.triedHosts, candidate.host] } satisfies BuildAttempt })]);
+        return true;
+      }).catch((e: unknown) => {
+        if (e instanceof ClaimFailedError) return false;
+        throw e;
+      });
+      if (!claimed) continue;
+      await this.actions.eventFinish(inst.id, 'create', 'conductor_schedule_and_build_instances', 'Success', { details: `host ${candidate.host}` });
+      await this.spawnOn(inst, candidate.host, ctx);
+      return;
+    }
+    const why = trail.find((t) => t.left === 0);
+    await this.fail(inst.id, 'create', 'conductor_schedule_and_build_instances',
+      `No valid host was found. ${why ? `There are not enough hosts available (${why.filter} left none).` : 'There are not enough hosts available.'}`, [VmState.building]);
+  }
+
+  async instanceEvent(p: { instanceId: string; host: string; event: InstanceEventKind; powerState: PowerState; message?: string }, ctx: RequestContext): Promise<void> {
+    const inst = await this.instances.find(p.instanceId);
+    if (!inst || (inst.host && inst.host !== p.host)) return;
+    switch (p.event) {
+      case 'spawned': {
+        const moved = await this.instances.transition(inst.id, {
+          fromVm: [VmState.building], fromTask: [TaskState.spawning],
+          set: { vmState: VmState.active, taskState: null, powerState: POWER_STATE_CODE[p.powerState], launchedAt: new Date() },
+        });
+        if (moved) {
+          await this.actions.eventFinish(inst.id, 'create', 'compute_build_and_run_instance', 'Success', { final: true });
+          await this.bus.notify('compute.instance.create.end', { instance_id: inst.id, host: p.host }, ctx).catch(() => undefined);
+        }
+        return;
+      }
+      case 'spawn_failed':
+        return this.reschedule(inst, p.message ?? 'spawn failed', ctx);
+      case 'destroyed':
+        await this.db.transaction(async (tx) => {
+          await this.placement.release(tx, inst.id);
+          await this.instances.markDeleted(inst.id, tx);
+        });
+        await this.actions.eventFinish(inst.id, 'delete', 'compute_terminate_instance', 'Success', { final: true });
+        await this.bus.notify('compute.instance.delete.end', { instance_id: inst.id }, ctx).catch(() => undefined);
+        return;
+      case 'action_failed': {
+        const action = inst.taskState ? TASK_ACTION[inst.taskState] : undefined;
+        await this.instances.transition(inst.id, { set: { taskState: null, powerState: POWER_STATE_CODE[p.powerState] } });
+        if (action) await this.actions.eventFinish(inst.id, action, `compute_${action === 'delete' ? 'terminate' : action}_instance`, 'Error', { final: true, details: p.message, message: 'Error' });
+        return;
+      }
+      case 'power_state':
+        return this.syncPower(inst, p.powerState);
+      default: {
+        const outcome = EVENT_OUTCOMES[p.event];
+        if (!outcome) return;
+        const moved = await this.instances.transition(inst.id, {
+          fromTask: outcome.fromTask, set: { vmState: outcome.vmState, taskState: null, powerState: POWER_STATE_CODE[outcome.powerState] },
+        });
+        if (moved) await this.actions.eventFinish(inst.id, outcome.action, `compute_${outcome.action}_instance`, 'Success', { final: true });
+      }
+    }
+  }
+
+  /**
+   * The engine is the truth: align power states of idle instances with what the host runs. One
+   * query loads the host's instances, so a report costs the same whatever it lists; only
+   * instances whose state differs are written.
+   */
+  async reportInstances(p: { host: string; instances: InstanceStatus[]; unknown: string[] }): Promise<void> {
+    const reported = new Map(p.instances.map((s) => [s.instanceId, s.powerState]));
+    const ours = await this.db.getRepository(InstanceEntity).find({ where: { host: p.host, deletedAt: IsNull() } });
+    for (const inst of ours) {
+      const power = reported.get(inst.id);
+      if (power !== undefined && inst.taskState === null) await this.syncPower(inst, power);
+    }
+    const known = new Set(ours.map((i) => i.id));
+    const foreign = p.instances.filter((s) => !known.has(s.instanceId)).map((s) => s.instanceId);
+    if (p.unknown.length || foreign.length) {
+      this.log.warn({ host: p.host, unknown: p.unknown, notHere: foreign }, 'engine runs berth-labelled containers that no instance on this host owns');
+    }
+  }
+
+  private async syncPower(inst: InstanceEntity, power: PowerState): Promise<void> {
+    if (inst.taskState !== null) return;
+    const code = POWER_STATE_CODE[power];
+    if (inst.vmState === VmState.active && (power === 'shutdown' || power === 'crashed')) {
+      // Nova's power-state sync: an instance that stopped by itself is recorded as stopped.
+      await this.instances.transition(inst.id, { fromVm: [VmState.active], fromTask: [null], set: { vmState: VmState.stopped, powerState: code } });
+    } else if (code !== inst.powerState) {
+      await this.instances.transition(inst.id, { fromTask: [null], set: { powerState: code } });
+    }
+  }
+
+  private async spawnOn(inst: InstanceEntity, host: string, ctx: RequestContext): Promise<void> {
+    await this.actions.eventStart(inst.id, 'create', 'compute_build_and_run_instance', host);
+    try {
+      const image = await this.images.call('getImageRef', { imageId: inst.imageRef! }, systemContext(ctx.requestId), { timeoutMs: 15000 });
+      const spec: InstanceSpec = {
+        id: inst.id, name: inst.name, projectId: inst.projectId, userId: inst.userId, kind: inst.kind,
+        flavor: {
+          id: inst.flavor.id, name: inst.flavor.name, vcpus: inst.flavor.vcpus, memoryMb: inst.flavor.memoryMb,
+          diskGb: inst.flavor.rootGb, cpuShares: inst.flavor.extraSpecs['quota:cpu_shares'] ? Number(inst.flavor.extraSpecs['quota:cpu_shares']) : undefined,
+          dedicatedCpus: inst.flavor.extraSpecs['hw:cpu_policy'] === 'dedicated',
+        },
+        image,
+        ...inst.container,
+      };
+      await this.agents.cast('spawnInstance', { spec }, ctx, { host });
+    } catch (err) {
+      await this.reschedule(inst, `could not start the build on ${host}: ${(err as Error).message}`, ctx);
+    }
+  }
+
+  /** A failed build gives back its claim and tries another host, a bounded number of times. */
+  private async reschedule(inst: InstanceEntity, reason: string, ctx: RequestContext): Promise<void> {
+    const fresh = (await this.instances.find(inst.id)) ?? inst;
+    const last = (fresh.schedulerHints[ATTEMPT_KEY] as BuildAttempt | undefined) ?? { attempt: 1, triedHosts: fresh.host ? [fresh.host] : [] };
+    await this.actions.eventFinish(inst.id, 'create', 'compute_build_and_run_instance', 'Error', { details: reason, message: 'Error' });
+    const retry = last.attempt < this.settings.maxBuildAttempts;
+    const moved = await this.db.transaction(async (tx) => {
+      await this.placement.release(tx, inst.id);
+      return this.instances.transition(inst.id, {
+        fromVm: [VmState.building], fromTask: [TaskState.spawning, TaskState.scheduling],
+        set: retry ? { host: null, taskState: TaskState.scheduling } : { host: null },
+      }, tx);
+    });
+    if (!moved) return;
+    if (retry) {
+      await this.self.cast('scheduleInstance', { instanceId: inst.id, attempt: last.attempt + 1, triedHosts: last.triedHosts }, ctx);
+    } else {
+      await this.fail(inst.id, 'create', 'compute_build_and_run_instance', `Build of instance ${inst.id} failed after ${last.attempt} attempts: ${reason}`, [VmState.building]);
+    }
+  }
+
+  private async fail(instanceId: string, action: string, event: string, message: string, fromVm: string[]): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await this.placement.release(tx, instanceId);
+      await this.instances.transition(instanceId, {
+        fromVm, set: { vmState: VmState.error, taskState: null, host: null, fault: { code: 500, message, created: new Date().toISOString() } },
+      }, tx);
+    });
+    await this.actions.eventFinish(instanceId, action, event, 'Error', { final: true, details: message, message: 'Error' });
+  }
+
+  /** The best `hostSubsetSize` candidates in random order, then the rest in weighed order. */
+  private subsetFirst<T>(candidates: T[]): T[] {
+    const k = Math.min(this.settings.hostSubsetSize, candidates.length);
+    const head = candidates.slice(0, k);
+    for (let i = head.length - 1; i > 0; i--) {
+      const j = Math.floor(Math.random() * (i + 1));
+      [head[i], head[j]] = [head[j], head[i]];
+    }
+    return [...head, ...candidates.slice(k)];
+  }
+
+  private async hostsOf(instanceIds: string[] | undefined): Promise<string[] | undefined> {
+    if (!instanceIds?.length) return undefined;
+    const rows = await this.db.getRepository(InstanceEntity).createQueryBuilder('i').select('i.host', 'host')
+      .where('i.id IN (:...ids) AND i.host IS NOT NULL', { ids: instanceIds.filter((i) => /^[0-9a-f-]{36}$/i.test(i)) }).getRawMany();
+    return rows.map((r: { host: string }) => r.host);
+  }
+
+  private async groupRequest(inst: InstanceEntity): Promise<ScheduleRequest['group']> {
+    const groupId = inst.schedulerHints.group as string | undefined;
+    if (!groupId) return undefined;
+    const group = await this.db.getRepository(ServerGroupEntity).findOneBy({ id: groupId });
+    if (!group) return undefined;
+    const members = await this.db.getRepository(ServerGroupMemberEntity).findBy({ groupId });
+    const others = members.map((m) => m.instanceId).filter((id) => id !== inst.id);
+    const memberHosts = (await this.hostsOf(others)) ?? [];
+    return { policy: group.policy, memberHosts };
+  }
+}

@@ -1,0 +1,81 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { DATA_SOURCE } from '../../../common/database/database.module';
+import { HostResources } from '../../../contracts/agent/agent.types';
+import { ComputeServiceEntity } from '../entities/compute-service.entity';
+import { COMPUTE_SETTINGS, ComputeSettings } from '../compute.settings';
+import { PlacementService } from '../placement/placement.service';
+
+/** Traits a provider carries for the kinds its host runs (the scheduler filters on them). */
+export function kindTraits(kinds: string[]): string[] {
+  return kinds.map((k) => `BERTH_KIND_${k.toUpperCase()}`);
+}
+
+/** Hosts as agents report them: registration, heartbeats and up/down. */
+@Injectable()
+export class HostsService {
+  /** What each host last reported, so an unchanged heartbeat costs one UPDATE, not a provider sync. */
+  private readonly lastReported = new Map<string, string>();
+
+  constructor(
+    @Inject(DATA_SOURCE) private readonly db: DataSource,
+    @Inject(COMPUTE_SETTINGS) private readonly settings: ComputeSettings,
+    private readonly placement: PlacementService,
+  ) {}
+
+  async report(host: string, driver: string, resources: HostResources): Promise<void> {
+    const fingerprint = JSON.stringify([driver, resources]);
+    if (this.lastReported.get(host) === fingerprint) {
+      const res = await this.db.query(`UPDATE compute.compute_services SET last_seen_at = now() WHERE host = $1`, [host]);
+      if ((res as [unknown, number])[1] > 0) return;
+    }
+    await this.db.query(
+      `INSERT INTO compute.compute_services (id, host, driver, hypervisor_type, hypervisor_version, host_ip, kinds, last_seen_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, now())
+       ON CONFLICT (host) DO UPDATE SET driver = $3, hypervisor_type = $4, hypervisor_version = $5, host_ip = $6, kinds = $7,
+         last_seen_at = now(), updated_at = now()`,
+      [randomUUID(), host, driver, resources.hypervisorType, resources.hypervisorVersion, resources.hostIp, JSON.stringify(resources.kinds)],
+    );
+    await this.placement.syncProvider(host, resources, this.settings.allocationRatios, kindTraits(resources.kinds));
+    this.lastReported.set(host, fingerprint);
+  }
+
+  isUp(service: ComputeServiceEntity, now = Date.now()): boolean {
+    return !service.forcedDown && now - service.lastSeenAt.getTime() < this.settings.serviceDownSeconds * 1000;
+  }
+
+  async update(id: string, patch: { disabled?: boolean; disabledReason?: string; forcedDown?: boolean }): Promise<ComputeServiceEntity | undefined> {
+    const repo = this.db.getRepository(ComputeServiceEntity);
+    const svc = /^[0-9a-f-]{36}$/i.test(id) ? await repo.findOneBy({ id }) : null;
+    if (!svc) return undefined;
+    if (patch.disabled !== undefined) {
+      svc.disabled = patch.disabled;
+      svc.disabledReason = patch.disabled ? patch.disabledReason ?? null : null;
+    }
+    if (patch.forcedDown !== undefined) svc.forcedDown = patch.forcedDown;
+    return repo.save(svc);
+  }
+
+  /** Every host with its capacity, usage and instance count: three queries in all. */
+  async hypervisors(): Promise<{ service: ComputeServiceEntity; capacity: Record<string, number>; used: Record<string, number>; runningVms: number }[]> {
+    const services = await this.list();
+    const usages = new Map((await this.placement.usages()).map((u) => [u.name, u]));
+    const counts: { host: string; n: number }[] = await this.db.query(
+      `SELECT host, count(*)::int AS n FROM compute.instances WHERE deleted_at IS NULL AND host IS NOT NULL GROUP BY host`);
+    const byHost = new Map(counts.map((c) => [c.host, c.n]));
+    return services.map((service) => {
+      const u = usages.get(service.host);
+      return {
+        service,
+        capacity: u?.total ?? { VCPU: 0, MEMORY_MB: 0, DISK_GB: 0 },
+        used: u?.used ?? { VCPU: 0, MEMORY_MB: 0, DISK_GB: 0 },
+        runningVms: byHost.get(service.host) ?? 0,
+      };
+    });
+  }
+
+  list(): Promise<ComputeServiceEntity[]> {
+    return this.db.getRepository(ComputeServiceEntity).find({ order: { host: 'ASC' } });
+  }
+}

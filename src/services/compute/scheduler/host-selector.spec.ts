@@ -1,0 +1,56 @@
+import { ComputeServiceEntity } from '../entities/compute-service.entity';
+import { ProviderUsage } from '../placement/placement.service';
+import { ScheduleRequest, selectHosts } from './host-selector';
+
+function host(name: string, freeRam: number, opts: { zone?: string; kinds?: string[]; disabled?: boolean } = {}) {
+  const service = Object.assign(new ComputeServiceEntity(), { host: name, zone: opts.zone ?? 'nova', disabled: opts.disabled ?? false });
+  const cap = { VCPU: 16, MEMORY_MB: 8192, DISK_GB: 100 };
+  const usage: ProviderUsage = {
+    providerId: `rp-${name}`, name, generation: 0, traits: (opts.kinds ?? ['container']).map((k) => `BERTH_KIND_${k.toUpperCase()}`),
+    capacity: cap, total: cap, maxUnit: cap,
+    used: { VCPU: 0, MEMORY_MB: cap.MEMORY_MB - freeRam, DISK_GB: 0 },
+    free: { VCPU: 16, MEMORY_MB: freeRam, DISK_GB: 100 },
+  };
+  return { service, usage };
+}
+
+const request = (over: Partial<ScheduleRequest> = {}): ScheduleRequest => ({
+  kind: 'container', resources: { VCPU: 1, MEMORY_MB: 512, DISK_GB: 1 }, ignoreHosts: [], ...over,
+});
+
+function run(hosts: ReturnType<typeof host>[], req: ScheduleRequest, weigher: 'spread' | 'pack' = 'spread') {
+  return selectHosts(hosts.map((h) => h.service), hosts.map((h) => h.usage), req, (s) => !s.disabled, weigher).candidates.map((c) => c.host);
+}
+
+describe(selectHosts.name, () => {
+  const hosts = [host('a', 1024), host('b', 4096), host('c', 256), host('vm-only', 8192, { kinds: ['vm'] }), host('off', 8192, { disabled: true })];
+
+  it('keeps usable hosts that fit and run the kind, emptiest first when spreading', () => {
+    expect(run(hosts, request())).toEqual(['b', 'a']);
+  });
+
+  it('packs onto the fullest host that fits when asked to', () => {
+    expect(run(hosts, request(), 'pack')).toEqual(['a', 'b']);
+  });
+
+  it('honours availability zones, ignored hosts, same_host and different_host', () => {
+    expect(run([...hosts, host('z', 8000, { zone: 'az2' })], request({ availabilityZone: 'az2' }))).toEqual(['z']);
+    expect(run(hosts, request({ ignoreHosts: ['b'] }))).toEqual(['a']);
+    expect(run(hosts, request({ sameHost: ['a'] }))).toEqual(['a']);
+    expect(run(hosts, request({ differentHost: ['a'] }))).toEqual(['b']);
+  });
+
+  it('applies server group policies: hard ones filter, soft ones only weigh', () => {
+    expect(run(hosts, request({ group: { policy: 'anti-affinity', memberHosts: ['b'] } }))).toEqual(['a']);
+    expect(run(hosts, request({ group: { policy: 'affinity', memberHosts: ['a'] } }))).toEqual(['a']);
+    expect(run(hosts, request({ group: { policy: 'affinity', memberHosts: [] } }))).toEqual(['b', 'a']);
+    expect(run(hosts, request({ group: { policy: 'soft-affinity', memberHosts: ['a'] } }))).toEqual(['a', 'b']);
+    expect(run(hosts, request({ group: { policy: 'soft-anti-affinity', memberHosts: ['b'] } }))).toEqual(['a', 'b']);
+  });
+
+  it('says which filter left no host', () => {
+    const res = selectHosts(hosts.map((h) => h.service), hosts.map((h) => h.usage), request({ resources: { MEMORY_MB: 99999 } }), (s) => !s.disabled, 'spread');
+    expect(res.candidates).toEqual([]);
+    expect(res.trail.find((t) => t.left === 0)?.filter).toBe('resources');
+  });
+});

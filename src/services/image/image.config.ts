@@ -1,0 +1,6 @@
+/** How long a signed data URL stays valid: long enough for an agent to queue and fetch a large image. */
+export const DATA_URL_TTL_SECONDS = 3600;
+
+/** Glance's default page size for image lists (`limit_param_default`), and its maximum (`api_limit_max`). */
+export const DEFAULT_PAGE_SIZE = 25;
+export const MAX_PAGE_SIZE = 1000;

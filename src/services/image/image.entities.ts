@@ -1,0 +1,3 @@
+import { ImageEntity, ImageSecretEntity } from './entities/image.entity';
+
+export const IMAGE_ENTITIES = [ImageEntity, ImageSecretEntity];
