@@ -46,8 +46,9 @@ missing=()
 for cmd in "${!PKG_FOR_CMD[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${PKG_FOR_CMD[$cmd]}")
 done
-# The Zun client is a plugin of the openstack CLI, not a command of its own.
+# The Zun and Placement clients are plugins of the openstack CLI, not commands of their own.
 /usr/bin/python3 -c 'import zunclient' >/dev/null 2>&1 || missing+=(python3-zunclient)
+/usr/bin/python3 -c 'import osc_placement' >/dev/null 2>&1 || missing+=(python3-osc-placement)
 # busybox-static ships /bin/busybox; the dynamic busybox package has the same path, so ask dpkg.
 dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'install ok installed' || missing+=(busybox-static)
 if [ "${#missing[@]}" -gt 0 ]; then

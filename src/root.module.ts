@@ -8,6 +8,7 @@ import { SERVICE_ENDPOINTS, ServiceName } from './common/http/service-prefixes';
 import { MessageBus } from './common/messaging/message-bus';
 import { MessagingModule } from './common/messaging/messaging.module';
 import { ComputeModule } from './services/compute/compute.module';
+import { PlacementApiModule } from './services/compute/placement/placement-api.module';
 import { ContainerModule } from './services/container/container.module';
 import { IdentityModule } from './services/identity/identity.module';
 import { ImageModule } from './services/image/image.module';
@@ -23,6 +24,7 @@ const SERVICE_MODULES: Partial<Record<ServiceName, Type<unknown>>> = {
   identity: IdentityModule,
   image: ImageModule,
   compute: ComputeModule,
+  placement: PlacementApiModule,
   container: ContainerModule,
 };
 

@@ -6,10 +6,11 @@ import { HostResources } from '../../../contracts/agent/agent.types';
 import { ComputeServiceEntity } from '../entities/compute-service.entity';
 import { COMPUTE_SETTINGS, ComputeSettings } from '../compute.settings';
 import { PlacementService } from '../placement/placement.service';
+import { kindTrait } from '../placement/traits';
 
 /** Traits a provider carries for the kinds its host runs (the scheduler filters on them). */
 export function kindTraits(kinds: string[]): string[] {
-  return kinds.map((k) => `BERTH_KIND_${k.toUpperCase()}`);
+  return kinds.map(kindTrait);
 }
 
 /** Hosts as agents report them: registration, heartbeats and up/down. */

@@ -42,7 +42,11 @@ const CLASSES: ResourceClass[] = ['VCPU', 'MEMORY_MB', 'DISK_GB'];
 export class PlacementService {
   constructor(@Inject(DATA_SOURCE) private readonly db: DataSource) {}
 
-  /** Creates or updates a host's provider and its inventories (registration and heartbeat). */
+  /**
+   * Creates or updates a host's provider and its inventories (registration and heartbeat). The
+   * host owns `total`; the ratio is only the initial one (Nova's initial_*_allocation_ratio), so
+   * an admin's change through the Placement API, like `reserved`, survives heartbeats.
+   */
   async syncProvider(host: string, resources: HostResources, ratios: AllocationRatios, traits: string[]): Promise<string> {
     return this.db.transaction(async (tx) => {
       const providers = tx.getRepository(ResourceProviderEntity);
@@ -63,8 +67,8 @@ export class PlacementService {
         const res = await tx.query(
           `INSERT INTO compute.inventories (provider_id, resource_class, total, reserved, min_unit, max_unit, step_size, allocation_ratio, used)
            VALUES ($1, $2, $3, 0, 1, $3, 1, $4, 0)
-           ON CONFLICT (provider_id, resource_class) DO UPDATE SET total = $3, max_unit = $3, allocation_ratio = $4
-           WHERE compute.inventories.total <> $3 OR compute.inventories.allocation_ratio <> $4
+           ON CONFLICT (provider_id, resource_class) DO UPDATE SET total = $3, max_unit = $3
+           WHERE compute.inventories.total <> $3
            RETURNING provider_id`,
           [provider.id, rc, total, ratio],
         );
@@ -109,7 +113,7 @@ export class PlacementService {
       if (amount <= 0) continue;
       const res = await tx.query(
         `UPDATE compute.inventories SET used = used + $3
-         WHERE provider_id = $1 AND resource_class = $2 AND $3 <= max_unit
+         WHERE provider_id = $1 AND resource_class = $2 AND $3 <= max_unit AND $3 >= min_unit AND $3 % step_size = 0
            AND used + $3 <= floor((total - reserved) * allocation_ratio)
          RETURNING used`,
         [providerId, rc, amount],

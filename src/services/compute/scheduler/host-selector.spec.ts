@@ -1,12 +1,13 @@
 import { ComputeServiceEntity } from '../entities/compute-service.entity';
 import { ProviderUsage } from '../placement/placement.service';
 import { ScheduleRequest, selectHosts } from './host-selector';
+import { kindTrait } from '../placement/traits';
 
 function host(name: string, freeRam: number, opts: { zone?: string; kinds?: string[]; disabled?: boolean } = {}) {
   const service = Object.assign(new ComputeServiceEntity(), { host: name, zone: opts.zone ?? 'nova', disabled: opts.disabled ?? false });
   const cap = { VCPU: 16, MEMORY_MB: 8192, DISK_GB: 100 };
   const usage: ProviderUsage = {
-    providerId: `rp-${name}`, name, generation: 0, traits: (opts.kinds ?? ['container']).map((k) => `BERTH_KIND_${k.toUpperCase()}`),
+    providerId: `rp-${name}`, name, generation: 0, traits: (opts.kinds ?? ['container']).map(kindTrait),
     capacity: cap, total: cap, maxUnit: cap,
     used: { VCPU: 0, MEMORY_MB: cap.MEMORY_MB - freeRam, DISK_GB: 0 },
     free: { VCPU: 16, MEMORY_MB: freeRam, DISK_GB: 100 },

@@ -1,6 +1,7 @@
 import { InstanceKind } from '../../../contracts/agent/agent.types';
 import { ComputeServiceEntity } from '../entities/compute-service.entity';
 import { ProviderUsage, Resources } from '../placement/placement.service';
+import { kindTrait } from '../placement/traits';
 
 export interface ScheduleRequest {
   kind: InstanceKind;
@@ -25,7 +26,7 @@ type Filter = (c: HostCandidate, svc: ComputeServiceEntity, req: ScheduleRequest
 /** Nova's filters, in the order that discards the most hosts cheaply first. */
 const FILTERS: Record<string, Filter> = {
   ignoreHosts: (c, _s, r) => !r.ignoreHosts.includes(c.host),
-  kind: (c, _s, r) => c.usage.traits.includes(`BERTH_KIND_${r.kind.toUpperCase()}`),
+  kind: (c, _s, r) => c.usage.traits.includes(kindTrait(r.kind)),
   availabilityZone: (_c, s, r) => !r.availabilityZone || s.zone === r.availabilityZone,
   resources: (c, _s, r) => (['VCPU', 'MEMORY_MB', 'DISK_GB'] as const).every((rc) => {
     const want = r.resources[rc] ?? 0;
