@@ -22,11 +22,28 @@ function fakeManager(o: { inTransaction?: boolean; rows?: { resource: string; ha
 describe(QuotaService.name, () => {
   const sut = new QuotaService({} as DataSource);
 
-  it('takes the project lock before it reads limits and usage', async () => {
+  it('holds the limits lock shared before it reads limits, and the usage lock before it counts', async () => {
     const { manager, queries } = fakeManager({ usage: { instances: 0, cores: 0, ram: 0 } });
     await sut.enforce(manager, 'p1', { instances: 1, cores: 1, ram: 512 });
-    expect(queries[0]).toBe('SELECT pg_advisory_xact_lock(hashtext($1))');
-    expect(queries).toContain('limits');
+    expect(queries).toEqual(['SELECT pg_advisory_xact_lock_shared($1,', 'limits', 'SELECT pg_advisory_xact_lock(hashtext($1))', 'SELECT count(*)']);
+  });
+
+  it('neither serialises nor counts when every limit the request grows is unlimited', async () => {
+    const rows = [{ resource: 'instances', hardLimit: -1 }, { resource: 'cores', hardLimit: -1 }, { resource: 'ram', hardLimit: -1 }];
+    const { manager, queries } = fakeManager({ rows, usage: { instances: 1e6, cores: 1e6, ram: 1e9 } });
+    await sut.enforce(manager, 'p1', { instances: 1, cores: 1, ram: 512 });
+    expect(queries).toEqual(['SELECT pg_advisory_xact_lock_shared($1,', 'limits']);
+  });
+
+  it('counts when a limit the request grows is finite, even if the others are unlimited', async () => {
+    const rows = [{ resource: 'instances', hardLimit: -1 }, { resource: 'ram', hardLimit: -1 }];
+    const { manager, queries } = fakeManager({ rows, usage: { instances: 5, cores: 20, ram: 0 } });
+    const err = await sut.enforce(manager, 'p1', { instances: 1, cores: 2, ram: 512 }).catch((e: unknown) => e);
+    expect((err as Error).message).toBe('Quota exceeded for cores: Requested 2, but already used 20 of 20 cores');
+    expect(queries).toContain('SELECT count(*)');
+    const resize = fakeManager({ rows, usage: { instances: 5, cores: 20, ram: 0 } });
+    await sut.enforce(resize.manager, 'p1', { instances: 0, cores: 0, ram: 1024 });
+    expect(resize.queries).not.toContain('SELECT count(*)');
   });
 
   it('throws Nova\'s 403 when the project is full, using its own limits over the defaults', async () => {

@@ -10,6 +10,15 @@ import {
 /** First value of a row, as a number (count and sum come back as strings for bigint). */
 const num = (v: unknown) => Number(v ?? 0);
 
+type QuotaCounted = keyof QuotaDelta;
+const COUNTED: QuotaCounted[] = ['instances', 'cores', 'ram'];
+
+/**
+ * The first key of the two-key advisory lock on a project's limits (the second is the project's
+ * hash). Two-key locks live apart from the one-key ones (hashtext of a project or server group).
+ */
+const LIMITS_LOCK = 0x71756f74;
+
 /**
  * Compute quotas: limits per project (rows in compute.quotas over Nova's defaults), usage counted
  * from compute.instances and compute.server_groups, and the race-free check of a server create.
@@ -32,39 +41,41 @@ export class QuotaService {
 
   /** Live instances (not deleted) and the vCPUs and RAM of their flavors, plus server groups. */
   async usage(projectId: string, manager: EntityManager = this.db.manager): Promise<QuotaUsage> {
-    const [inst] = await manager.query(
-      `SELECT count(*) AS instances,
-              COALESCE(sum((flavor->>'vcpus')::int), 0) AS cores,
-              COALESCE(sum((flavor->>'memoryMb')::int), 0) AS ram
-         FROM compute.instances WHERE project_id = $1 AND deleted_at IS NULL`,
-      [projectId],
-    );
     const [groups] = await manager.query(`SELECT count(*) AS n FROM compute.server_groups WHERE project_id = $1`, [projectId]);
-    return { instances: num(inst.instances), cores: num(inst.cores), ram: num(inst.ram), server_groups: num(groups.n) };
+    return { ...(await this.instanceUsage(projectId, manager)), server_groups: num(groups.n) };
   }
 
   /**
    * Checks that `delta` (instances, cores, ram about to be created) fits the project's quota, and
    * throws Nova's 403 `Quota exceeded for instances: Requested 1, but already used 10 of 10 instances`
-   * when it does not. Call it inside the transaction that inserts the new instance rows: it takes
-   * a per-project transaction-scoped advisory lock first, so concurrent creates of one project
-   * check and insert one after the other, and the lock is held until that transaction ends.
+   * when it does not. Call it inside the transaction that inserts the new instance rows: the locks
+   * it takes are held until that transaction ends.
+   *
+   * Two per-project advisory locks make it race-free without serialising unlimited projects:
+   * every check holds the limits lock shared, and `update` takes it exclusively, so limits cannot
+   * change while a check that read them is in flight. Only when a limit that `delta` grows is
+   * finite does the check also take the usage lock exclusively and count, so creates of one such
+   * project count and insert one after the other. Both paths take the locks in the same order as
+   * `update`, so they cannot deadlock.
    */
   async enforce(manager: EntityManager, projectId: string, delta: QuotaDelta): Promise<void> {
     if (!manager.queryRunner?.isTransactionActive) throw new Error('QuotaService.enforce must run inside a transaction');
-    await this.lock(manager, projectId);
-    const [limits, usage] = [await this.limits(projectId, manager), await this.usage(projectId, manager)];
-    const message = overQuotaMessage(limits, usage, delta);
+    await manager.query('SELECT pg_advisory_xact_lock_shared($1, hashtext($2))', [LIMITS_LOCK, projectId]);
+    const limits = await this.limits(projectId, manager);
+    if (!COUNTED.some((r) => delta[r] > 0 && limits[r] >= 0)) return;
+    await this.lockUsage(manager, projectId);
+    const message = overQuotaMessage(limits, await this.instanceUsage(projectId, manager), delta);
     if (message) throw new ForbiddenError(message);
   }
 
   /**
    * Sets some of a project's limits (admin). Unless `force`, a limit below what is in use is a 400,
-   * as in Nova; the check holds the same lock as `enforce`, so no create slips in between.
+   * as in Nova; it holds both of `enforce`'s locks exclusively, so no create slips in between.
    */
   async update(projectId: string, values: Partial<QuotaLimits>, force: boolean): Promise<QuotaLimits> {
     return this.db.transaction(async (tx) => {
-      await this.lock(tx, projectId);
+      await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LIMITS_LOCK, projectId]);
+      await this.lockUsage(tx, projectId);
       const entries = Object.entries(values).filter(([, v]) => v !== undefined && v !== null) as [QuotaResource, number][];
       if (!force && entries.length) {
         const usage = await this.usage(projectId, tx);
@@ -95,7 +106,18 @@ export class QuotaService {
     await this.db.getRepository(QuotaEntity).delete({ projectId });
   }
 
-  private async lock(manager: EntityManager, projectId: string): Promise<void> {
+  private async lockUsage(manager: EntityManager, projectId: string): Promise<void> {
     await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [projectId]);
+  }
+
+  private async instanceUsage(projectId: string, manager: EntityManager): Promise<Pick<QuotaUsage, QuotaCounted>> {
+    const [inst] = await manager.query(
+      `SELECT count(*) AS instances,
+              COALESCE(sum((flavor->>'vcpus')::int), 0) AS cores,
+              COALESCE(sum((flavor->>'memoryMb')::int), 0) AS ram
+         FROM compute.instances WHERE project_id = $1 AND deleted_at IS NULL`,
+      [projectId],
+    );
+    return { instances: num(inst.instances), cores: num(inst.cores), ram: num(inst.ram) };
   }
 }
