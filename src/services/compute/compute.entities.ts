@@ -1,3 +1,4 @@
+import { AggregateEntity, AggregateHostEntity } from './entities/aggregate.entity';
 import { ComputeServiceEntity } from './entities/compute-service.entity';
 import { FlavorEntity, FlavorProjectEntity } from './entities/flavor.entity';
 import { InstanceActionEntity, InstanceActionEventEntity } from './entities/instance-action.entity';
@@ -9,5 +10,5 @@ import { ServerGroupEntity, ServerGroupMemberEntity } from './entities/server-gr
 export const COMPUTE_ENTITIES = [
   FlavorEntity, FlavorProjectEntity, InstanceEntity, InstanceActionEntity, InstanceActionEventEntity,
   ComputeServiceEntity, ResourceProviderEntity, InventoryEntity, AllocationEntity, QuotaEntity,
-  ServerGroupEntity, ServerGroupMemberEntity,
+  ServerGroupEntity, ServerGroupMemberEntity, AggregateEntity, AggregateHostEntity,
 ];

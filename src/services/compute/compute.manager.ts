@@ -21,6 +21,7 @@ import { ClaimFailedError, PlacementService } from './placement/placement.servic
 import { ScheduleRequest, selectHosts } from './scheduler/host-selector';
 import { POWER_STATE_CODE, TaskState, VmState } from './state/instance-state';
 import { LOGGER } from '../../common/logging/logger';
+import { DEFAULT_ZONE } from './zones/availability-zones';
 
 /** What the last build attempt was, kept on the instance so a failed spawn can be rescheduled. */
 interface BuildAttempt {
@@ -110,7 +111,7 @@ export class ComputeManager implements RpcHandlers<ComputeRpc>, OnApplicationBoo
     const request: ScheduleRequest = {
       kind: inst.kind,
       resources: { VCPU: inst.flavor.vcpus, MEMORY_MB: inst.flavor.memoryMb, DISK_GB: inst.flavor.rootGb + inst.flavor.ephemeralGb },
-      availabilityZone: inst.availabilityZone === 'nova' ? undefined : inst.availabilityZone,
+      availabilityZone: inst.availabilityZone || undefined,
       ignoreHosts: p.triedHosts,
       sameHost: await this.hostsOf(inst.schedulerHints.same_host as string[] | undefined),
       differentHost: await this.hostsOf(inst.schedulerHints.different_host as string[] | undefined),
@@ -132,7 +133,7 @@ export class ComputeManager implements RpcHandlers<ComputeRpc>, OnApplicationBoo
         await this.placement.claim(tx, inst.id, candidate.providerId, request.resources, { projectId: inst.projectId, userId: inst.userId });
         const moved = await this.instances.transition(inst.id, {
           fromVm: [VmState.building], fromTask: [TaskState.scheduling],
-          set: { host: candidate.host, taskState: TaskState.spawning },
+          set: { host: candidate.host, taskState: TaskState.spawning, availabilityZone: services.find((svc) => svc.host === candidate.host)?.zone ?? DEFAULT_ZONE },
         }, tx);
         if (!moved) throw new ClaimFailedError('instance changed while scheduling');
         await tx.query(`UPDATE compute.instances SET scheduler_hints = scheduler_hints || $2::jsonb WHERE id = $1`,

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AggregatesModule } from './aggregates/aggregates.module';
 import { HypervisorsController, ServicesController } from './api/hosts.controller';
 import { ServerGroupsController } from './api/server-groups.controller';
 import { ServersController } from './api/servers.controller';
@@ -19,7 +20,7 @@ import { ServersQuery } from './servers.query';
 import { ZonesModule } from './zones/zones.module';
 
 @Module({
-  imports: [FlavorsModule, QuotasModule, ZonesModule],
+  imports: [AggregatesModule, FlavorsModule, QuotasModule, ZonesModule],
   controllers: [ComputeVersionsController, ServersController, ServicesController, HypervisorsController, ServerGroupsController],
   providers: [
     {

@@ -8,7 +8,7 @@ export interface Transition {
   fromVm?: string[];
   /** Allowed current task_states; null means "no task running". */
   fromTask?: (string | null)[];
-  set: Partial<Pick<InstanceEntity, 'vmState' | 'taskState' | 'powerState' | 'host' | 'fault' | 'launchedAt' | 'terminatedAt' | 'locked' | 'lockedReason'>>;
+  set: Partial<Pick<InstanceEntity, 'vmState' | 'taskState' | 'powerState' | 'host' | 'availabilityZone' | 'fault' | 'launchedAt' | 'terminatedAt' | 'locked' | 'lockedReason'>>;
 }
 
 /** All SQL for instances, including the guarded (compare-and-swap) state change. */

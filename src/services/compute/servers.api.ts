@@ -21,6 +21,7 @@ import { InstanceRepository, Transition } from './instance.repository';
 import { PlacementService } from './placement/placement.service';
 import { QuotaService } from './quotas/quota.service';
 import { TaskState, VmState } from './state/instance-state';
+import { NO_ZONE_REQUESTED } from './zones/availability-zones';
 
 const COMPUTE_EVENTS = {
   createStart: 'compute.instance.create.start',
@@ -93,7 +94,7 @@ export class ServersApi {
         const inst = tx.getRepository(InstanceEntity).create({
           id: randomUUID(), name: count > 1 ? `${dto.name}-${i + 1}` : dto.name, projectId: ctx.projectId!, userId: ctx.userId!,
           kind, imageRef: image.id, flavor: snapshot, vmState: VmState.building, taskState: TaskState.scheduling, powerState: 0,
-          host: null, availabilityZone: dto.availability_zone ?? 'nova', metadata: dto.metadata ?? {}, container: {},
+          host: null, availabilityZone: dto.availability_zone ?? NO_ZONE_REQUESTED, metadata: dto.metadata ?? {}, container: {},
           schedulerHints: { ...(hints.same_host ? { same_host: ([] as string[]).concat(hints.same_host) } : {}), ...(hints.different_host ? { different_host: ([] as string[]).concat(hints.different_host) } : {}), ...(group ? { group: group.id } : {}) },
           locked: false, lockedReason: null, description: dto.description ?? null, reservationId, launchIndex: i, fault: null,
           launchedAt: null, terminatedAt: null,
@@ -281,7 +282,7 @@ export class ServersApi {
       const row = tx.getRepository(InstanceEntity).create({
         id: randomUUID(), name: req.name, projectId: ctx.projectId!, userId: ctx.userId!, kind: 'container', imageRef: req.image.id,
         flavor: req.flavor, vmState: VmState.building, taskState: TaskState.scheduling, powerState: 0, host: null,
-        availabilityZone: req.availabilityZone ?? 'nova', metadata: {}, container: req.container, schedulerHints: {}, locked: false,
+        availabilityZone: req.availabilityZone ?? NO_ZONE_REQUESTED, metadata: {}, container: req.container, schedulerHints: {}, locked: false,
         lockedReason: null, description: null, reservationId: `r-${randomBytes(4).toString('hex')}`, launchIndex: 0, fault: null,
         launchedAt: null, terminatedAt: null,
       });

@@ -70,6 +70,20 @@ export class PlacementQueries {
     return this.allocations('a.consumer_id = $1', [consumerId]);
   }
 
+  /**
+   * Placement aggregates by provider id: the uuids of the host aggregates holding each provider's
+   * host, as Nova mirrors its aggregates into Placement.
+   */
+  async aggregatesByProvider(): Promise<Map<string, string[]>> {
+    const rows: { id: string; uuid: string }[] = await this.db.query(
+      `SELECT p.id, a.uuid FROM compute.resource_providers p
+       JOIN compute.aggregate_hosts h ON h.host = p.name JOIN compute.aggregates a ON a.id = h.aggregate_id ORDER BY a.uuid`,
+    );
+    const out = new Map<string, string[]>();
+    for (const r of rows) out.set(r.id, [...(out.get(r.id) ?? []), r.uuid]);
+    return out;
+  }
+
   /** Sum of allocations per class of a project (and optionally one of its users). */
   async usagesOf(projectId: string, userId?: string): Promise<Partial<Record<ResourceClass, number>>> {
     const rows: { rc: ResourceClass; used: number }[] = await this.db.query(

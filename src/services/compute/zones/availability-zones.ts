@@ -4,6 +4,11 @@ import { ComputeServiceEntity } from '../entities/compute-service.entity';
 export const SERVICE_DOWN_SECONDS = 60;
 /** The zone hosts join when none is configured, and the one listed before any host registers. */
 export const DEFAULT_ZONE = 'nova';
+/**
+ * An instance's zone before scheduling when the user asked for none: any host will do, and the
+ * instance takes its host's zone once placed (Nova shows "" until then too).
+ */
+export const NO_ZONE_REQUESTED = '';
 
 export type ZoneService = Pick<ComputeServiceEntity, 'host' | 'binary' | 'zone' | 'disabled' | 'forcedDown' | 'lastSeenAt' | 'updatedAt'>;
 

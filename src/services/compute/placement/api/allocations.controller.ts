@@ -6,7 +6,7 @@ import { Mv } from '../../../../common/http/microversion.interceptor';
 import { PlacementMicroversion } from '../placement.microversion';
 import { ResourceClass } from '../placement.service';
 import { PlacementQueries, capacityOf } from '../placement.queries';
-import { parseLimit, parseRequired, parseResources, requireVersion } from './placement.params';
+import { isMemberOf, parseLimit, parseMemberOf, parseRequired, parseResources, requireVersion } from './placement.params';
 import { fits } from './resource-providers.controller';
 
 /** Consumers' allocations, project usages and allocation candidates (admin only). */
@@ -36,16 +36,20 @@ export class AllocationsController {
    * group: berth's providers are single hosts (no trees, no sharing providers).
    */
   @Policy(rules.admin) @Get('allocation_candidates')
-  async candidates(@Mv() mv: Microversion, @Query('resources') resources?: string, @Query('required') required?: string, @Query('limit') limitText?: string) {
+  async candidates(@Mv() mv: Microversion, @Query('resources') resources?: string, @Query('required') required?: string, @Query('limit') limitText?: string, @Query('member_of') memberOf?: string | string[]) {
     requireVersion(mv, '1.10');
     if (resources === undefined) throw new BadRequestError(`Invalid query string parameters: 'resources' is a required property`, 'placement.undefined_code');
     if (required !== undefined) requireVersion(mv, '1.17');
     if (limitText !== undefined) requireVersion(mv, '1.16');
+    if (memberOf !== undefined) requireVersion(mv, '1.21');
+    const groups = memberOf !== undefined ? parseMemberOf(memberOf, mv) : undefined;
+    const aggregates = groups ? await this.queries.aggregatesByProvider() : undefined;
     const wanted = parseResources(resources);
     const traits = required !== undefined ? parseRequired(required, mv) : undefined;
     const limit = parseLimit(limitText);
     const providers = (await this.queries.providers()).filter((p) =>
-      !traits || (traits.required.every((t) => p.traits.includes(t)) && !traits.forbidden.some((t) => p.traits.includes(t))));
+      (!traits || (traits.required.every((t) => p.traits.includes(t)) && !traits.forbidden.some((t) => p.traits.includes(t))))
+      && (!groups || isMemberOf(aggregates!.get(p.id) ?? [], groups)));
     const invs = await this.queries.inventories(providers.map((p) => p.id));
     const chosen = providers.filter((p) => fits(invs.get(p.id) ?? [], wanted)).slice(0, limit);
     const requests = chosen.map((p) => mv.atLeast('1.12')

@@ -47,3 +47,24 @@ export function parseLimit(text: string | undefined): number | undefined {
 export function requireVersion(mv: Microversion, min: string): void {
   if (!mv.atLeast(min)) throw new NotFoundError('The resource could not be found.', CODE);
 }
+
+/**
+ * `member_of=<uuid>` or `member_of=in:<uuid>,<uuid>`: the provider must be in one of them. Several
+ * `member_of` parameters (1.24+) must each be satisfied.
+ */
+export function parseMemberOf(value: string | string[], mv: Microversion): string[][] {
+  const values = Array.isArray(value) ? value : [value];
+  if (values.length > 1 && !mv.atLeast('1.24')) throw new BadRequestError(`Multiple member_of parameters are not supported before microversion 1.24.`, CODE);
+  return values.map((v) => {
+    const list = (v.startsWith('in:') ? v.slice(3) : v).split(',').map((u) => u.trim());
+    if (list.some((u) => !/^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i.test(u))) {
+      throw new BadRequestError(`Invalid query string parameters: Expected 'member_of' parameter to contain valid UUID(s). Got: ${v}`, CODE);
+    }
+    return list.map((u) => u.toLowerCase());
+  });
+}
+
+/** Does a provider in `aggregates` satisfy every `member_of` group? */
+export function isMemberOf(aggregates: string[], groups: string[][]): boolean {
+  return groups.every((any) => any.some((u) => aggregates.includes(u)));
+}

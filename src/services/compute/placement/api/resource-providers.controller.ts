@@ -8,7 +8,7 @@ import { PlacementMicroversion } from '../placement.microversion';
 import { ResourceClass } from '../placement.service';
 import { InventoryRow, PlacementQueries, ProviderRow, capacityOf } from '../placement.queries';
 import { InventoryInput, ProviderInventories } from '../provider-inventories';
-import { parseRequired, parseResources, requireVersion } from './placement.params';
+import { isMemberOf, parseMemberOf, parseRequired, parseResources, requireVersion } from './placement.params';
 import { renderInventories, renderInventory, renderProvider } from './placement.view';
 
 const MAX_INT = 2147483647;
@@ -65,15 +65,20 @@ export class ResourceProvidersController {
     @Query('resources') resources?: string,
     @Query('required') required?: string,
     @Query('in_tree') inTree?: string,
+    @Query('member_of') memberOf?: string | string[],
   ) {
     if (resources !== undefined) requireVersion(mv, '1.4');
     if (required !== undefined) requireVersion(mv, '1.18');
     if (inTree !== undefined) requireVersion(mv, '1.14');
+    if (memberOf !== undefined) requireVersion(mv, '1.3');
+    const groups = memberOf !== undefined ? parseMemberOf(memberOf, mv) : undefined;
+    const aggregates = groups ? await this.queries.aggregatesByProvider() : undefined;
     const wanted = resources !== undefined ? parseResources(resources) : undefined;
     const traits = required !== undefined ? parseRequired(required, mv) : undefined;
     let providers = (await this.queries.providers()).filter((p) =>
       (name === undefined || p.name === name) && (uuid === undefined || p.id === uuid) && (inTree === undefined || p.id === inTree)
-      && (!traits || (traits.required.every((t) => p.traits.includes(t)) && !traits.forbidden.some((t) => p.traits.includes(t)))));
+      && (!traits || (traits.required.every((t) => p.traits.includes(t)) && !traits.forbidden.some((t) => p.traits.includes(t))))
+      && (!groups || isMemberOf(aggregates!.get(p.id) ?? [], groups)));
     if (wanted) {
       const invs = await this.queries.inventories(providers.map((p) => p.id));
       providers = providers.filter((p) => fits(invs.get(p.id) ?? [], wanted));
@@ -133,6 +138,14 @@ export class ResourceProvidersController {
     requireVersion(mv, '1.6');
     const p = await this.provider(uuid);
     return { resource_provider_generation: p.generation, traits: [...p.traits].sort() };
+  }
+
+  @Policy(rules.admin) @Get(':uuid/aggregates')
+  async aggregates(@Param('uuid') uuid: string, @Mv() mv: Microversion) {
+    requireVersion(mv, '1.1');
+    const p = await this.provider(uuid);
+    const aggregates = (await this.queries.aggregatesByProvider()).get(p.id) ?? [];
+    return { aggregates, ...(mv.atLeast('1.19') ? { resource_provider_generation: p.generation } : {}) };
   }
 
   @Policy(rules.admin) @Get(':uuid/allocations')
