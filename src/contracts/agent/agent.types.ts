@@ -49,6 +49,8 @@ export interface InstanceSpec {
   labels?: Record<string, string>;
   exposedPorts?: string[];
   restartPolicy?: RestartPolicy;
+  /** false: create the instance but leave it stopped (Zun's create without run). Default true. */
+  start?: boolean;
 }
 
 export interface InstanceStatus {

@@ -160,7 +160,10 @@ export class ComputeManager implements RpcHandlers<ComputeRpc>, OnApplicationBoo
       case 'spawned': {
         const moved = await this.instances.transition(inst.id, {
           fromVm: [VmState.building], fromTask: [TaskState.spawning],
-          set: { vmState: VmState.active, taskState: null, powerState: POWER_STATE_CODE[p.powerState], launchedAt: new Date() },
+          // Created but not started (Zun's create without run): stopped, and not launched yet.
+          set: p.powerState === 'shutdown'
+            ? { vmState: VmState.stopped, taskState: null, powerState: POWER_STATE_CODE.shutdown }
+            : { vmState: VmState.active, taskState: null, powerState: POWER_STATE_CODE[p.powerState], launchedAt: new Date() },
         });
         if (moved) {
           await this.actions.eventFinish(inst.id, 'create', 'compute_build_and_run_instance', 'Success', { final: true });
@@ -190,7 +193,8 @@ export class ComputeManager implements RpcHandlers<ComputeRpc>, OnApplicationBoo
         const outcome = EVENT_OUTCOMES[p.event];
         if (!outcome) return;
         const moved = await this.instances.transition(inst.id, {
-          fromTask: outcome.fromTask, set: { vmState: outcome.vmState, taskState: null, powerState: POWER_STATE_CODE[outcome.powerState] },
+          fromTask: outcome.fromTask,
+          set: { vmState: outcome.vmState, taskState: null, powerState: POWER_STATE_CODE[outcome.powerState], ...(outcome.vmState === VmState.active && !inst.launchedAt ? { launchedAt: new Date() } : {}) },
         });
         if (moved) await this.actions.eventFinish(inst.id, outcome.action, `compute_${outcome.action}_instance`, 'Success', { final: true });
       }

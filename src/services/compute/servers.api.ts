@@ -18,7 +18,7 @@ import { FlavorsApi } from './flavors/flavors.api';
 import { HostsService } from './hosts/hosts.service';
 import { InstanceActionsService } from './instance-actions.service';
 import { InstanceRepository, Transition } from './instance.repository';
-import { PlacementService } from './placement/placement.service';
+import { ClaimFailedError, PlacementService } from './placement/placement.service';
 import { QuotaService } from './quotas/quota.service';
 import { TaskState, VmState } from './state/instance-state';
 import { NO_ZONE_REQUESTED } from './zones/availability-zones';
@@ -307,6 +307,7 @@ export class ServersApi {
     const flavor: FlavorSnapshot = { ...inst.flavor, vcpus: limits.vcpus ?? inst.flavor.vcpus, memoryMb: limits.memoryMb ?? inst.flavor.memoryMb };
     await this.db.transaction(async (tx) => {
       await this.quotas.enforce(tx, inst.projectId, { instances: 0, cores: Math.max(0, flavor.vcpus - inst.flavor.vcpus), ram: Math.max(0, flavor.memoryMb - inst.flavor.memoryMb) });
+      await this.resizeAllocation(tx, inst, flavor);
       await this.agents.call('updateLimits', {
         instanceId: inst.id,
         flavor: {
@@ -318,5 +319,26 @@ export class ServersApi {
     });
     await this.actions.start(inst.id, 'update', ctx);
     return this.get(inst.id, ctx);
+  }
+
+  /**
+   * Moves the instance's allocation on its host to the new flavor, atomically with the rest of
+   * `tx`: what the host gives back and what it grants are one change, so usage always equals the
+   * sum of its instances' flavors. Not enough room on the host → 409, nothing changed.
+   */
+  private async resizeAllocation(tx: EntityManager, inst: InstanceEntity, flavor: FlavorSnapshot): Promise<void> {
+    const held = await tx.query(`SELECT DISTINCT provider_id FROM compute.allocations WHERE consumer_id = $1`, [inst.id]);
+    if (held.length === 0) return;
+    await this.placement.release(tx, inst.id);
+    try {
+      await this.placement.claim(tx, inst.id, held[0].provider_id, {
+        VCPU: flavor.vcpus, MEMORY_MB: flavor.memoryMb, DISK_GB: flavor.rootGb + flavor.ephemeralGb,
+      }, { projectId: inst.projectId, userId: inst.userId });
+    } catch (err) {
+      if (err instanceof ClaimFailedError) {
+        throw new ConflictError(`Cannot update instance ${inst.id}: host ${inst.host} does not have ${flavor.vcpus} vCPUs and ${flavor.memoryMb} MB of memory free for it.`);
+      }
+      throw err;
+    }
   }
 }

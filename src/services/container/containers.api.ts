@@ -98,7 +98,8 @@ export class ContainersApi {
     return rows[0];
   }
 
-  async create(body: unknown, ctx: RequestContext): Promise<InstanceEntity> {
+  /** `run`: start it once created (Zun's `run`); otherwise it stays Created until started. */
+  async create(body: unknown, run: boolean, ctx: RequestContext): Promise<InstanceEntity> {
     if (!isObj(body)) throw new BadRequestError('Invalid input: the request body must be a container object.');
     const name = body.name === undefined || body.name === null ? `zun-${Math.random().toString(36).slice(2, 10)}` : body.name;
     if (typeof name !== 'string' || !NAME.test(name) || name.length > 255) throw new BadRequestError(`Invalid input for field 'name': ${String(name)} does not match ${NAME.source}.`);
@@ -119,6 +120,7 @@ export class ContainersApi {
       ...(typeof body.workdir === 'string' && body.workdir ? { workdir: body.workdir } : {}),
       ...(this.exposedPorts(body.exposed_ports) ?? {}),
       ...(this.restartPolicy(body.restart_policy) ?? {}),
+      ...(run ? {} : { start: false }),
     };
     const image = await this.findImage(body.image, ctx);
     const az = isObj(body.hints) && typeof body.hints.availability_zone === 'string' ? body.hints.availability_zone : undefined;

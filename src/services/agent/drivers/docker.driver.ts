@@ -248,7 +248,7 @@ export class DockerDriver implements EngineDriver {
     const container = spec.flavor.dedicatedCpus ? await this.cpusetLock.run('cpuset', create) : await create();
     try {
       await this.writeContainerInfo(container.handle, container.info);
-      await container.handle.start();
+      if (spec.start !== false) await container.handle.start();
     } catch (err) {
       await container.handle.remove({ force: true, v: true }).catch(() => undefined);
       throw this.engineError(err, `start instance ${spec.id}`);

@@ -84,7 +84,7 @@ export class FakeDriver implements EngineDriver {
       env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', ...spec.environment, ...limitEnvironment(info) },
     };
     this.instances.set(spec.id, instance);
-    this.start(instance);
+    if (spec.start !== false) this.start(instance);
     return this.statusOf(instance);
   }
 

@@ -14,7 +14,7 @@ export interface FlavorSnapshot {
 }
 
 /** Zun's container attributes, kept for containers created either way (as the agent receives them). */
-export type ContainerExtras = Pick<InstanceSpec, 'command' | 'environment' | 'workdir' | 'labels' | 'exposedPorts' | 'restartPolicy'>;
+export type ContainerExtras = Pick<InstanceSpec, 'command' | 'environment' | 'workdir' | 'labels' | 'exposedPorts' | 'restartPolicy' | 'start'>;
 
 export interface InstanceFault {
   code: number;

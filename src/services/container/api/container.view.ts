@@ -9,7 +9,7 @@ export function containerStatus(i: InstanceEntity): string {
   switch (i.vmState) {
     case VmState.building: return 'Creating';
     case VmState.active: return i.taskState === TaskState.rebooting || i.taskState === TaskState.rebootingHard ? 'Restarting' : 'Running';
-    case VmState.stopped: return 'Stopped';
+    case VmState.stopped: return i.launchedAt ? 'Stopped' : 'Created';
     case VmState.paused: return 'Paused';
     case VmState.error: return 'Error';
     case VmState.deleted: return 'Deleted';

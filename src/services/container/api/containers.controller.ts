@@ -31,8 +31,7 @@ export class ContainersController {
 
   @Policy(rules.projectMember) @Post() @HttpCode(202)
   async create(@Req() req: FastifyRequest, @Query() q: Record<string, unknown>, @Body() body: unknown, @Ctx() ctx: RequestContext) {
-    flag('run', q.run);
-    const inst = await this.containers.create(body, ctx);
+    const inst = await this.containers.create(body, flag('run', q.run), ctx);
     return renderContainer(inst, ctx, base(req));
   }
 
