@@ -94,7 +94,12 @@ export class ContainersApi {
       ? await repo.findBy({ id: ident, kind: 'container', deletedAt: IsNull(), ...scope })
       : await repo.findBy({ name: ident, kind: 'container', deletedAt: IsNull(), ...scope });
     if (rows.length > 1) throw new ConflictError(`Multiple containers exist with same name. Please use the container uuid instead.`);
-    if (rows.length === 0) throw new NotFoundError(`Container ${ident} could not be found.`);
+    if (rows.length === 0) {
+      if (UUID.test(ident) && (await repo.existsBy({ id: ident, kind: 'vm', deletedAt: IsNull(), ...scope }))) {
+        throw new ConflictError(`Instance ${ident} is a VM, not a container: the container API does not apply to it; use /compute/v2.1/servers/${ident}.`);
+      }
+      throw new NotFoundError(`Container ${ident} could not be found.`);
+    }
     return rows[0];
   }
 

@@ -12,6 +12,7 @@ import { InstanceActionsService } from '../instance-actions.service';
 import { ServersApi } from '../servers.api';
 import { ServersQuery } from '../servers.query';
 import { CreateServerRequest, MetaItemRequest, MetadataRequest, UpdateServerRequest } from './dto/server.dto';
+import { checkActionForKind } from '../state/kind-actions';
 import { parseServerAction } from './server-actions';
 import { novaTime, renderServer, renderServerRef } from './views/server.view';
 
@@ -82,6 +83,9 @@ export class ServersController {
   /** One body key names the action (style.md §6); console output answers 200, the rest 202. */
   @Policy(rules.projectMember) @Post(':id/action') @HttpCode(202)
   async action(@Param('id') id: string, @Body() body: unknown, @Ctx() ctx: RequestContext, @Res({ passthrough: true }) reply: FastifyReply) {
+    if (typeof body === 'object' && body !== null && Object.keys(body).length === 1) {
+      checkActionForKind((await this.servers.get(id, ctx)).kind, Object.keys(body)[0], id);
+    }
     const action = parseServerAction(body);
     switch (action.kind) {
       case 'os-start': return this.servers.start(id, ctx);

@@ -3,6 +3,7 @@ import { RequestContext } from '../../../../common/context/request-context';
 import { Microversion } from '../../../../common/http/microversion';
 import { InstanceEntity } from '../../entities/instance.entity';
 import { POWER_STATE_NAME, serverStatus } from '../../state/instance-state';
+import { KIND_ACTIONS } from '../../state/kind-actions';
 
 /** Nova prints times without fractions: 2026-11-23T15:45:01Z. */
 export function novaTime(d: Date | null): string | null {
@@ -59,6 +60,7 @@ export function renderServer(i: InstanceEntity, ctx: RequestContext, mv: Microve
     'os-extended-volumes:volumes_attached': [],
     security_groups: [{ name: 'default' }],
     'berth:kind': i.kind,
+    'berth:actions': KIND_ACTIONS[i.kind],
     'berth:power_state': POWER_STATE_NAME[i.powerState] ?? 'NOSTATE',
   };
   if (ctx.isAdmin) {
