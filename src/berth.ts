@@ -46,7 +46,9 @@ export interface RunningBerth {
   close(): Promise<void>;
 }
 
-export class PendingMigrationsError extends Error {}
+export class PendingMigrationsError extends Error {
+  override name = 'PendingMigrationsError';
+}
 
 /** Opens the store and the bus, then serves the chosen services on one HTTP port. */
 export async function startBerth(opts: StartOptions): Promise<RunningBerth> {

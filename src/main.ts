@@ -1,20 +1,15 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
 import { join } from 'node:path';
-import { ALL_SERVICES, PendingMigrationsError, startBerth } from './berth';
 import { ParsedArgs, UsageError, parseArgs } from './cli/args';
-import { readRcPassword, writeAdminRc } from './cli/openrc';
 import { ConfigService, InvalidConfigError } from './common/config/config.service';
-import { Store } from './common/database/store';
-import { ServiceName } from './common/http/service-prefixes';
+import type { ServiceName } from './common/http/service-prefixes';
 import { createLogger } from './common/logging/logger';
-import { ALL_ENTITIES } from './services/entities';
-import { InMemoryBus } from './common/messaging/in-memory-bus';
-import { BootstrapService } from './services/identity/bootstrap.service';
-import { createBus } from './common/messaging/bus-factory';
-import { startAgent } from './services/agent/agent.runtime';
-import { EngineDriver } from './services/agent/drivers/engine.driver';
-import { DRIVER_NAMES, DriverUnavailableError, createDriver, isDriverName } from './services/agent/drivers/driver.registry';
+
+/*
+ * Each command loads only what it runs: a per-host agent never needs NestJS, TypeORM or pg, and
+ * loading them would cost it ~40 MB of the memory the host should give to its instances.
+ */
 
 const USAGE = `usage: berth <command> [options]
 
@@ -52,6 +47,8 @@ function stopOnSignals(close: () => Promise<void>): void {
 
 async function allInOne(args: ParsedArgs): Promise<void> {
   const config = ConfigService.load(args.settings);
+  const { ALL_SERVICES, startBerth } = await import('./berth');
+  const { readRcPassword, writeAdminRc } = await import('./cli/openrc');
   const running = await startBerth({ config, services: ALL_SERVICES, migrate: true, bootstrap: true, localAgents: true });
   stopOnSignals(running.close);
   const rcPath = join(config.dataDir, 'admin-openrc');
@@ -73,6 +70,7 @@ async function serve(args: ParsedArgs): Promise<void> {
     throw new InvalidConfigError('BERTH_DATABASE_URL and BERTH_AMQP_URL: a split service needs both (shared PostgreSQL and RabbitMQ)');
   }
   const services: ServiceName[] = service === 'compute' ? ['compute', 'placement', 'container'] : [service];
+  const { startBerth } = await import('./berth');
   const running = await startBerth({ config, services, migrate: false, bootstrap: false });
   stopOnSignals(running.close);
   process.stdout.write(`berth ${service} is serving on ${running.url}\n`);
@@ -80,6 +78,8 @@ async function serve(args: ParsedArgs): Promise<void> {
 
 async function dbMigrate(args: ParsedArgs): Promise<void> {
   const config = ConfigService.load(args.settings);
+  const { Store } = await import('./common/database/store');
+  const { ALL_ENTITIES } = await import('./services/entities');
   const store = new Store({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, entities: ALL_ENTITIES });
   await store.open();
   try {
@@ -92,6 +92,10 @@ async function dbMigrate(args: ParsedArgs): Promise<void> {
 
 async function bootstrap(args: ParsedArgs): Promise<void> {
   const config = ConfigService.load(args.settings);
+  const { startBerth } = await import('./berth');
+  const { InMemoryBus } = await import('./common/messaging/in-memory-bus');
+  const { BootstrapService } = await import('./services/identity/bootstrap.service');
+  const { writeAdminRc } = await import('./cli/openrc');
   const running = await startBerth({
     config, services: ['identity'], migrate: true, bootstrap: false, log: createLogger('warn'),
     bus: new InMemoryBus(), listenPort: 0,
@@ -107,6 +111,9 @@ async function bootstrap(args: ParsedArgs): Promise<void> {
 }
 
 async function agent(args: ParsedArgs): Promise<void> {
+  const { DRIVER_NAMES, DriverUnavailableError, createDriver, isDriverName } = await import('./services/agent/drivers/driver.registry');
+  const { createBus } = await import('./common/messaging/bus-factory');
+  const { startAgent } = await import('./services/agent/agent.runtime');
   const driverName = args.flags.driver;
   if (!isDriverName(driverName ?? '')) throw new UsageError(`agent needs --driver ${DRIVER_NAMES.join('|')}`);
   const config = ConfigService.load(args.settings);
@@ -114,7 +121,7 @@ async function agent(args: ParsedArgs): Promise<void> {
     throw new InvalidConfigError('BERTH_AMQP_URL: a separate agent needs the message broker (set BERTH_AMQP_URL or --amqp-url)');
   }
   const log = createLogger(config.logLevel);
-  let driver: EngineDriver;
+  let driver: Awaited<ReturnType<typeof createDriver>>;
   try {
     driver = await createDriver(driverName!, { dockerHost: config.dockerHost });
   } catch (err) {
@@ -155,6 +162,6 @@ async function main(argv: string[]): Promise<void> {
 main(process.argv.slice(2)).catch((err: unknown) => {
   if (err instanceof UsageError) fail(`${err.message}\n${USAGE}`);
   if (err instanceof InvalidConfigError) fail(`invalid configuration: ${err.message}`);
-  if (err instanceof PendingMigrationsError) fail(err.message);
+  if (err instanceof Error && err.name === 'PendingMigrationsError') fail(err.message);
   fail(`could not start: ${err instanceof Error ? err.message : String(err)}`, 1);
 });
