@@ -16,22 +16,27 @@ const KNOWN_SHAPES: Record<string, Record<string, Record<string, string[]>>> = {
     '1.0': { getValidationKeys: [], listRevocations: ['afterId'] },
   },
   image: {
-    '1.1': { getImage: ['imageId', 'reason'], getImageRef: ['imageId', 'reason'], findImage: ['nameOrId'] },
+    '1.2': {
+      getImage: ['imageId', 'reason'], getImageRef: ['imageId', 'reason'], findImage: ['nameOrId'],
+      createSnapshotImage: ['containerFormat', 'diskFormat', 'name', 'properties', 'tags', 'visibility'], deleteImage: ['imageId', 'reason'],
+    },
   },
   compute: {
-    '1.0': {
+    '1.1': {
       reportHost: ['driver', 'host', 'resources'],
       instanceEvent: ['event', 'host', 'instanceId', 'message', 'powerState'],
       reportInstances: ['host', 'instances', 'unknown'],
       scheduleInstance: ['attempt', 'instanceId', 'triedHosts'],
+      imageCaptured: ['error', 'host', 'imageId', 'instanceId'],
     },
   },
   agent: {
-    '1.0': {
+    '1.1': {
       spawnInstance: ['spec'], destroyInstance: ['instanceId'], powerOn: ['instanceId'], powerOff: ['instanceId'],
       reboot: ['instanceId', 'type'], pause: ['instanceId'], unpause: ['instanceId'], prefetchImage: ['image'],
       getStatus: ['instanceId'], getConsoleOutput: ['instanceId', 'tailLines'], execute: ['command', 'instanceId'],
-      updateLimits: ['flavor', 'instanceId'],
+      updateLimits: ['flavor', 'instanceId'], killInstance: ['instanceId', 'signal'], listProcesses: ['instanceId', 'psArgs'],
+      getStats: ['instanceId'], captureImage: ['imageId', 'instanceId', 'uploadUrl'],
     },
   },
 };

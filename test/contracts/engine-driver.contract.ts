@@ -1,7 +1,8 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { ImageRef, InstanceSpec, InstanceStatus } from '../../src/contracts/agent/agent.types';
 import { ConflictError, NotFoundError } from '../../src/common/errors/api-error';
+import { filesOfDockerArchive } from '../../src/services/agent/drivers/docker-archive';
 import { ContainerInfo, EngineDriver, LoadedImage } from '../../src/services/agent/drivers/engine.driver';
 
 /** What the suite needs from a driver under test. */
@@ -55,6 +56,13 @@ export function testSpec(image: ImageRef, overrides: Partial<InstanceSpec> = {})
     restartPolicy: { name: 'no' },
     ...overrides,
   };
+}
+
+/** Everything a stream gives, as one buffer. */
+export async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
 }
 
 /** The limits an instance sees in /etc/berth/container_info, read through execute. */
@@ -121,6 +129,7 @@ export function engineDriverContract(name: string, setup: () => Promise<EngineDr
         () => driver.powerOn(id), () => driver.powerOff(id), () => driver.reboot(id, 'HARD'), () => driver.pause(id),
         () => driver.unpause(id), () => driver.consoleOutput(id), () => driver.execute(id, ['true']),
         () => driver.updateLimits(id, { vcpus: 1, memoryMb: 64, diskGb: 1 }),
+        () => driver.kill(id, 'SIGKILL'), () => driver.top(id), () => driver.stats(id), () => driver.snapshot(id, readAll),
       ]) {
         await expect(call()).rejects.toBeInstanceOf(NotFoundError);
       }
@@ -166,6 +175,19 @@ export function engineDriverContract(name: string, setup: () => Promise<EngineDr
         expect(missing.output).toContain('no-such-command-here');
       }, timeout);
 
+      it('top lists its main process; stats sample its use against the flavor\'s memory', async () => {
+        const top = await driver.top(id);
+        expect(top.titles.length).toBeGreaterThan(1);
+        expect(top.processes.some((p) => p.length === top.titles.length && p.join(' ').includes(`marker-${id}`))).toBe(true);
+        const stats = await driver.stats(id);
+        expect(stats.memoryLimitBytes).toBe(64 * 1024 * 1024);
+        expect(stats.memoryUsageBytes).toBeGreaterThanOrEqual(0);
+        expect(stats.memoryUsageBytes).toBeLessThanOrEqual(stats.memoryLimitBytes);
+        expect(stats.cpuPercent).toBeGreaterThanOrEqual(0);
+        expect(stats.cpuPercent).toBeLessThanOrEqual(100);
+        for (const n of [stats.blockReadBytes, stats.blockWriteBytes, stats.netRxBytes, stats.netTxBytes]) expect(Number.isInteger(n) && n >= 0).toBe(true);
+      }, timeout);
+
       it('tells the instance its real limits: /etc/berth/container_info and BERTH_* variables', async () => {
         expect(await readContainerInfo(driver, id)).toMatchObject({
           instance_id: id, flavor: 'm1.tiny', flavor_id: 'flavor-tiny', cpus: 1, memory_mb: 64, disk_gb: 1, pids_limit: 256,
@@ -209,6 +231,9 @@ export function engineDriverContract(name: string, setup: () => Promise<EngineDr
         await expect(driver.pause(id)).rejects.toBeInstanceOf(ConflictError);
         await expect(driver.unpause(id)).rejects.toBeInstanceOf(ConflictError);
         await expect(driver.reboot(id, 'SOFT')).rejects.toBeInstanceOf(ConflictError);
+        for (const call of [() => driver.kill(id, 'SIGKILL'), () => driver.top(id), () => driver.stats(id)]) {
+          await expect(call()).rejects.toBeInstanceOf(ConflictError);
+        }
         await driver.powerOff(id);
         expect(await powerState(id)).toBe('shutdown');
         // What it wrote before it stopped is still there.
@@ -251,6 +276,44 @@ export function engineDriverContract(name: string, setup: () => Promise<EngineDr
         await driver.destroy(id);
       }, timeout);
     });
+
+    it('kill delivers signals: one the process ignores changes nothing, a trapped one and SIGKILL end it', async () => {
+      const { spec } = await spawn();
+      const exited = (id: string) => eventually(async () => {
+        const s = await driver.status(id);
+        return s?.powerState === 'shutdown' ? s : undefined;
+      }, `instance ${id} to exit`);
+      // A shell as PID 1 ignores the signals it does not trap.
+      await driver.kill(spec.id, 'SIGHUP');
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await powerState(spec.id)).toBe('running');
+      await driver.kill(spec.id, 'SIGTERM');
+      expect((await exited(spec.id)).exitCode).toBe(0);
+      await expect(driver.kill(spec.id, 'SIGKILL')).rejects.toBeInstanceOf(ConflictError);
+      const other = await spawn();
+      await driver.kill(other.spec.id, 'SIGKILL');
+      expect((await exited(other.spec.id)).exitCode).toBe(137);
+    }, timeout * 2);
+
+    it('snapshot captures the filesystem as a docker save archive an instance can be spawned from again', async () => {
+      const { spec } = await spawn();
+      await expect(driver.execute(spec.id, ['sh', '-c', 'echo snapshot-marker > /marker'])).resolves.toEqual({ output: '', exitCode: 0 });
+      const archive = await driver.snapshot(spec.id, readAll);
+      expect(await powerState(spec.id)).toBe('running');
+      expect(await filesOfDockerArchive(archive)).toMatchObject({ '/marker': 'snapshot-marker\n' });
+      const ref = { ...f.image, id: randomUUID(), size: archive.length, checksum: createHash('md5').update(archive).digest('hex') };
+      const image = await driver.loadImage(ref, Readable.from([archive]));
+      const copy = testSpec(ref);
+      made.push(copy.id);
+      await driver.spawn(copy, image);
+      await expect(driver.execute(copy.id, ['cat', '/marker'])).resolves.toEqual({ output: 'snapshot-marker\n', exitCode: 0 });
+      // Its own limits, not the captured instance's.
+      expect(await readContainerInfo(driver, copy.id)).toMatchObject({ instance_id: copy.id });
+      // A stopped instance can be captured too; a failing consumer's error is the snapshot's.
+      await driver.powerOff(spec.id);
+      expect((await driver.snapshot(spec.id, readAll)).length).toBeGreaterThan(0);
+      await expect(driver.snapshot(spec.id, async () => { throw new Error('upload refused'); })).rejects.toThrow('upload refused');
+    }, timeout * 3);
 
     it('list reports every instance it runs, each once', async () => {
       const a = await spawn();

@@ -16,6 +16,8 @@ export interface ComputeRpc {
   reportInstances: Cast<{ host: string; instances: InstanceStatus[]; unknown: string[] }>;
   /** Compute's own work queue: schedule an accepted instance and start its build (any replica). */
   scheduleInstance: Cast<{ instanceId: string; attempt: number; triedHosts: string[] }>;
+  /** (1.1) An agent finished capturing an instance into image `imageId`: uploaded, or `error` says why not. */
+  imageCaptured: Cast<{ instanceId: string; host: string; imageId: string; error?: string }>;
 }
 
 export class ReportHostParams {
@@ -43,8 +45,18 @@ export class ScheduleInstanceParams {
   @IsArray() @IsString({ each: true }) triedHosts: string[];
 }
 
+export class ImageCapturedParams {
+  @IsString() instanceId: string;
+  @IsString() host: string;
+  @IsString() imageId: string;
+  @IsOptional() @IsString() @MaxLength(65535) error?: string;
+}
+
 export const COMPUTE_RPC: RpcContract<ComputeRpc> = {
   topic: 'compute',
-  version: '1.0',
-  methods: { reportHost: ReportHostParams, instanceEvent: InstanceEventParams, reportInstances: ReportInstancesParams, scheduleInstance: ScheduleInstanceParams },
+  version: '1.1',
+  methods: {
+    reportHost: ReportHostParams, instanceEvent: InstanceEventParams, reportInstances: ReportInstancesParams, scheduleInstance: ScheduleInstanceParams,
+    imageCaptured: ImageCapturedParams,
+  },
 };

@@ -11,12 +11,14 @@ import { InMemoryBus } from '../../common/messaging/in-memory-bus';
 import { RpcClient } from '../../common/messaging/rpc-client';
 import { serveContract } from '../../common/messaging/rpc-server';
 import { AgentManager } from './agent.manager';
+import { filesOfDockerArchive } from './drivers/docker-archive';
 import { FakeDriver, FakeDriverOptions } from './drivers/fake.driver';
 import { ImageCache } from './image-cache';
 
 type InstanceEvent = ParamsOf<ComputeRpc['instanceEvent']>;
 
-type AgentReports = Pick<ComputeRpc, 'reportHost' | 'instanceEvent' | 'reportInstances'>;
+type AgentReports = Pick<ComputeRpc, 'reportHost' | 'instanceEvent' | 'reportInstances' | 'imageCaptured'>;
+type ImageCaptured = ParamsOf<ComputeRpc['imageCaptured']>;
 
 const HOST = 'host-1';
 const DATA = Buffer.from('image bytes');
@@ -34,6 +36,9 @@ describe(AgentManager.name, () => {
   let driver: FakeDriver;
   let sut: AgentManager;
   let events: InstanceEvent[];
+  let captures: ImageCaptured[];
+  let uploads: { url: string; method?: string; body: Buffer }[];
+  let uploadStatus: number;
   let downloads: number;
   let agent: RpcClient<AgentRpc>;
 
@@ -41,12 +46,16 @@ describe(AgentManager.name, () => {
     bus = new InMemoryBus(5_000);
     driver = new FakeDriver({ kinds: ['container'], ...driverOpts });
     events = [];
+    captures = [];
+    uploads = [];
+    uploadStatus = 204;
     downloads = 0;
     // Plays compute for what agents send; compute's other methods are not used here.
     await serveContract(bus, COMPUTE_RPC, {
       reportHost: async () => undefined,
       reportInstances: async () => undefined,
       instanceEvent: async (p) => { events.push(p); },
+      imageCaptured: async (p) => { captures.push(p); },
     } satisfies RpcHandlers<AgentReports> as unknown as RpcHandlers<ComputeRpc>);
     const images = new ImageCache(driver, {
       fetch: async () => {
@@ -54,7 +63,12 @@ describe(AgentManager.name, () => {
         return new Response(DATA);
       },
     });
-    sut = new AgentManager({ host: HOST, driver, compute: new RpcClient(bus, COMPUTE_RPC), images, log: pino({ level: 'silent' }) });
+    // Plays the image service's signed upload URL.
+    const upload = async (url: string | URL | Request, init?: RequestInit) => {
+      uploads.push({ url: String(url), method: init?.method, body: Buffer.from(await new Response(init?.body).arrayBuffer()) });
+      return new Response(uploadStatus === 204 ? null : 'Image status transition from saving to saving is not allowed', { status: uploadStatus });
+    };
+    sut = new AgentManager({ host: HOST, driver, compute: new RpcClient(bus, COMPUTE_RPC), images, log: pino({ level: 'silent' }), fetch: upload as typeof fetch });
     await serveContract(bus, AGENT_RPC, sut, { host: HOST });
     agent = new RpcClient<AgentRpc>(bus, AGENT_RPC);
   };
@@ -206,6 +220,59 @@ describe(AgentManager.name, () => {
     await waitEvents(spec.id, 1);
     expect(eventsOf(spec.id)[0]).toMatchObject({ event: 'spawn_failed', message: expect.stringContaining('flavor.memoryMb') });
     await expect(sut.spawnInstance({ spec: { ...spec, id: undefined as never } }, testContext())).rejects.toBeInstanceOf(BadRequestError);
+  });
+
+  it('kill signals the instance; when that ends it, answers and reports the power state at once', async () => {
+    const spec = testSpec(imageRef());
+    await sut.spawnInstance({ spec }, testContext());
+    const kill = (signal: 'SIGHUP' | 'SIGKILL') => agent.call('killInstance', { instanceId: spec.id, signal }, testContext(), { host: HOST });
+    await expect(kill('SIGHUP')).resolves.toMatchObject({ powerState: 'running' });
+    expect(eventsOf(spec.id).map((e) => e.event)).toEqual(['spawned']);
+    await expect(kill('SIGKILL')).resolves.toMatchObject({ powerState: 'shutdown', exitCode: 137 });
+    await waitEvents(spec.id, 2);
+    expect(eventsOf(spec.id)[1]).toMatchObject({ event: 'power_state', powerState: 'shutdown' });
+    expect(driver.signalsOf(spec.id)).toEqual(['SIGHUP', 'SIGKILL']);
+    await expect(kill('SIGKILL')).rejects.toBeInstanceOf(ConflictError);
+    await expect(agent.call('killInstance', { instanceId: spec.id, signal: 'SIGBOGUS' as never }, testContext(), { host: HOST }))
+      .rejects.toBeInstanceOf(BadRequestError);
+  }, 10_000);
+
+  it('lists processes and samples stats, refusing ps options a shell would read', async () => {
+    const spec = testSpec(imageRef());
+    await sut.spawnInstance({ spec }, testContext());
+    const call = agent.call.bind(agent);
+    const ctx = testContext();
+    await expect(call('listProcesses', { instanceId: spec.id, psArgs: 'aux' }, ctx, { host: HOST })).resolves.toMatchObject({ titles: ['PID', 'USER', 'COMMAND'] });
+    await expect(call('getStats', { instanceId: spec.id }, ctx, { host: HOST })).resolves.toMatchObject({ memoryLimitBytes: 64 * 1024 * 1024 });
+    await expect(call('listProcesses', { instanceId: spec.id, psArgs: 'aux; rm -rf /' }, ctx, { host: HOST })).rejects.toBeInstanceOf(BadRequestError);
+  });
+
+  it('captures an instance, streams the archive to the signed upload URL, then reports imageCaptured', async () => {
+    const spec = testSpec(imageRef());
+    await sut.spawnInstance({ spec }, testContext());
+    await driver.execute(spec.id, ['sh', '-c', 'echo kept > /marker']);
+    const imageId = randomUUID();
+    const uploadUrl = `http://image.test/image/v2/internal/images/${imageId}/data?expires=1&signature=${'a'.repeat(64)}`;
+    await agent.cast('captureImage', { instanceId: spec.id, imageId, uploadUrl }, testContext(), { host: HOST });
+    await waitFor(() => captures.length === 1, 'the capture report');
+    expect(captures).toEqual([{ instanceId: spec.id, host: HOST, imageId }]);
+    expect(uploads).toEqual([expect.objectContaining({ url: uploadUrl, method: 'PUT' })]);
+    expect(await filesOfDockerArchive(uploads[0].body)).toMatchObject({ '/marker': 'kept\n' });
+  });
+
+  it('reports a capture that fails, with the reason, and never throws it', async () => {
+    const spec = testSpec(imageRef());
+    await sut.spawnInstance({ spec }, testContext());
+    const capture = (instanceId: string) => sut.captureImage({ instanceId, imageId: 'img-1', uploadUrl: 'http://image.test/up' }, testContext());
+    uploadStatus = 409;
+    await capture(spec.id);
+    await capture('nope');
+    Object.assign(driver.capabilities, { supportsSnapshot: false });
+    await capture(spec.id);
+    await waitFor(() => captures.length === 3, 'the capture reports');
+    expect(captures.map((c) => c.error)).toEqual([
+      expect.stringMatching(/answered 409 Image status transition/), expect.stringMatching(/could not be found/), expect.stringMatching(/cannot capture/),
+    ]);
   });
 
   it('prefetches images, and only logs a prefetch that fails', async () => {

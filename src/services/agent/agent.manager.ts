@@ -1,6 +1,7 @@
 import { Logger } from 'pino';
 import { AgentRpc } from '../../contracts/agent/agent.rpc';
 import { FlavorLimits, ImageRef, InstanceSpec, InstanceStatus, PowerState, RebootType } from '../../contracts/agent/agent.types';
+import { InstanceStats, ProcessList, SignalName } from '../../contracts/agent/instance-ops.types';
 import { ComputeRpc, InstanceEventKind } from '../../contracts/compute/compute.rpc';
 import { RpcHandlers } from '../../contracts/rpc';
 import { RequestContext } from '../../common/context/request-context';
@@ -8,6 +9,7 @@ import { BadRequestError, ConflictError, NotFoundError } from '../../common/erro
 import { RpcClient } from '../../common/messaging/rpc-client';
 import { EngineDriver } from './drivers/engine.driver';
 import { ImageCache } from './image-cache';
+import { uploadImageData } from './image-upload';
 import { KeyedLock } from './keyed-lock';
 
 export interface AgentManagerOptions {
@@ -16,10 +18,15 @@ export interface AgentManagerOptions {
   compute: RpcClient<ComputeRpc>;
   images: ImageCache;
   log: Logger;
+  /** For tests (image uploads); the global fetch otherwise. */
+  fetch?: typeof fetch;
 }
 
 /** Longest failure message sent to compute (the contract allows 65535). */
 const MAX_MESSAGE = 4000;
+
+/** How long killInstance watches for the process to end, so the answer (and compute) see what the signal did. */
+const KILL_SETTLE_MS = 2000;
 
 function messageOf(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
@@ -44,8 +51,9 @@ function assertSpec(spec: InstanceSpec): void {
  * reported rather than thrown (a thrown cast would be redelivered and repeat the failure). Only a
  * failure to report is thrown, so the bus redelivers and the idempotent handler reports again.
  *
- * getStatus and getConsoleOutput only read, and answer without waiting for the instance's lock:
- * a status question must not wait behind a spawn that is still downloading its image.
+ * getStatus, getConsoleOutput, listProcesses and getStats only read, and answer without waiting
+ * for the instance's lock: a status question must not wait behind a spawn that is still
+ * downloading its image, nor behind a capture that is uploading one.
  */
 export class AgentManager implements RpcHandlers<AgentRpc> {
   private readonly locks = new KeyedLock();
@@ -149,12 +157,60 @@ export class AgentManager implements RpcHandlers<AgentRpc> {
     });
   }
 
+  /**
+   * Signals the instance, then watches it for a moment: when the signal ended it, compute hears it
+   * at once as a power_state event (as the periodic sync would later) and the answer says so.
+   */
+  async killInstance({ instanceId, signal }: { instanceId: string; signal: SignalName }, ctx: RequestContext): Promise<InstanceStatus> {
+    return this.locks.run(instanceId, async () => {
+      await this.driver.kill(instanceId, signal);
+      const deadline = Date.now() + KILL_SETTLE_MS;
+      let status = await this.driver.status(instanceId);
+      while (status?.powerState === 'running' && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+        status = await this.driver.status(instanceId);
+      }
+      if (!status) throw new NotFoundError(`Instance ${instanceId} could not be found on host ${this.opts.host}.`);
+      if (status.powerState !== 'running') await this.report(instanceId, 'power_state', status.powerState, ctx);
+      return status;
+    });
+  }
+
+  async listProcesses({ instanceId, psArgs }: { instanceId: string; psArgs?: string }): Promise<ProcessList> {
+    return this.driver.top(instanceId, psArgs);
+  }
+
+  async getStats({ instanceId }: { instanceId: string }): Promise<InstanceStats> {
+    return this.driver.stats(instanceId);
+  }
+
+  /**
+   * Captures the instance and streams the archive straight to the image service's signed upload
+   * URL, then tells compute how it went. A failure is reported, not thrown (see the class comment).
+   */
+  async captureImage({ instanceId, imageId, uploadUrl }: { instanceId: string; imageId: string; uploadUrl: string }, ctx: RequestContext): Promise<void> {
+    await this.locks.run(instanceId, async () => {
+      const log = this.opts.log.child({ instanceId, imageId, requestId: ctx.requestId });
+      const started = Date.now();
+      let error: string | undefined;
+      try {
+        this.require('supportsSnapshot', 'capture');
+        await this.driver.snapshot(instanceId, (archive) => uploadImageData(uploadUrl, archive, this.opts.fetch));
+        log.info({ ms: Date.now() - started }, 'instance captured');
+      } catch (err) {
+        error = messageOf(err);
+        log.warn({ err: error }, 'capture failed');
+      }
+      await this.opts.compute.cast('imageCaptured', { instanceId, host: this.opts.host, imageId, ...(error !== undefined ? { error } : {}) }, ctx);
+    });
+  }
+
   /** Resolves when every operation running or waiting now has finished. */
   idle(): Promise<void> {
     return this.locks.idle();
   }
 
-  private require(capability: 'supportsPause' | 'supportsExec' | 'supportsConsoleOutput', what: string): void {
+  private require(capability: 'supportsPause' | 'supportsExec' | 'supportsConsoleOutput' | 'supportsSnapshot', what: string): void {
     if (!this.driver.capabilities[capability]) {
       throw new ConflictError(`Host ${this.opts.host} (driver ${this.driver.name}) cannot ${what} instances.`);
     }

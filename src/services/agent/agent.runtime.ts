@@ -20,7 +20,7 @@ export interface AgentOptions {
   /** Sync: ComputeRpc.reportInstances with what the engine runs; default 30 s. */
   syncIntervalMs?: number;
   log?: Logger;
-  /** For tests (image downloads). */
+  /** For tests (image downloads and uploads). */
   fetch?: ImageCacheOptions['fetch'];
   /** How long stop() waits for operations in flight; default 30 s. */
   stopTimeoutMs?: number;
@@ -50,7 +50,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const log = (opts.log ?? pino({ level: 'silent' })).child({ component: 'agent', host, driver: driver.name });
   const compute = new RpcClient<ComputeRpc>(bus, COMPUTE_RPC);
   const images = new ImageCache(driver, { log, fetch: opts.fetch });
-  const manager = new AgentManager({ host, driver, compute, images, log });
+  const manager = new AgentManager({ host, driver, compute, images, log, fetch: opts.fetch });
 
   const reportHost = async (): Promise<void> => {
     const resources = await driver.hostResources();

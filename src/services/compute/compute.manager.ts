@@ -16,6 +16,7 @@ import { InstanceEntity } from './entities/instance.entity';
 import { ServerGroupEntity, ServerGroupMemberEntity } from './entities/server-group.entity';
 import { HostsService } from './hosts/hosts.service';
 import { InstanceActionsService } from './instance-actions.service';
+import { CAPTURE_ACTIONS, CAPTURE_EVENT } from './instance-ops.api';
 import { InstanceRepository } from './instance.repository';
 import { ClaimFailedError, PlacementService } from './placement/placement.service';
 import { ScheduleRequest, selectHosts } from './scheduler/host-selector';
@@ -218,6 +219,30 @@ export class ComputeManager implements RpcHandlers<ComputeRpc>, OnApplicationBoo
     if (p.unknown.length || foreign.length) {
       this.log.warn({ host: p.host, unknown: p.unknown, notHere: foreign }, 'engine runs berth-labelled containers that no instance on this host owns');
     }
+  }
+
+  /**
+   * A capture (createImage, commit) ended on the agent. The instance's task_state is cleared and
+   * the action finished; a failed capture's image is deleted, as Nova deletes a failed snapshot,
+   * so no killed or empty image is left for anyone to boot.
+   */
+  async imageCaptured(p: { instanceId: string; host: string; imageId: string; error?: string }, ctx: RequestContext): Promise<void> {
+    if (p.error !== undefined) {
+      await this.images.call('deleteImage', { imageId: p.imageId }, ctx, { timeoutMs: 15000 }).catch((err: unknown) => {
+        this.log.warn({ imageId: p.imageId, err: (err as Error).message }, 'could not delete the image of a failed capture');
+      });
+    }
+    const inst = await this.instances.find(p.instanceId);
+    if (!inst || (inst.host && inst.host !== p.host)) return;
+    await this.instances.transition(inst.id, { fromTask: [TaskState.imageSnapshot], set: { taskState: null } });
+    const [latest] = await this.db.query(
+      'SELECT action FROM compute.instance_actions WHERE instance_id = $1 AND action = ANY($2) ORDER BY id DESC LIMIT 1',
+      [inst.id, CAPTURE_ACTIONS],
+    ) as { action: string }[];
+    if (!latest) return;
+    await this.actions.eventFinish(inst.id, latest.action, CAPTURE_EVENT, p.error === undefined ? 'Success' : 'Error', {
+      final: true, details: p.error ?? `image ${p.imageId}`,
+    });
   }
 
   private async syncPower(inst: InstanceEntity, power: PowerState): Promise<void> {

@@ -12,6 +12,7 @@ import { CONFIG } from '../../common/config/config.token';
 import { COMPUTE_SETTINGS, ComputeSettings, DEFAULT_COMPUTE_SETTINGS } from './compute.settings';
 import { HostsService } from './hosts/hosts.service';
 import { InstanceActionsService } from './instance-actions.service';
+import { InstanceOpsApi } from './instance-ops.api';
 import { InstanceRepository } from './instance.repository';
 import { PlacementService } from './placement/placement.service';
 import { QuotasModule } from './quotas/quotas.module';
@@ -31,7 +32,8 @@ import { ZonesModule } from './zones/zones.module';
       }),
     },
     PlacementService, HostsService, InstanceRepository, InstanceActionsService, ServersApi, ServersQuery, ComputeManager, ServerGroupsApi,
+    InstanceOpsApi,
   ],
-  exports: [ServersApi, ServersQuery, InstanceRepository],
+  exports: [ServersApi, ServersQuery, InstanceRepository, InstanceOpsApi],
 })
 export class ComputeModule {}

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ComputeModule } from '../compute/compute.module';
+import { ContainerOpsController } from './api/container-ops.controller';
 import { ContainersController } from './api/containers.controller';
 import { ContainerVersionsController } from './api/versions.controller';
 import { ContainersApi } from './containers.api';
@@ -10,7 +11,7 @@ import { ContainersApi } from './containers.api';
  */
 @Module({
   imports: [ComputeModule],
-  controllers: [ContainerVersionsController, ContainersController],
+  controllers: [ContainerVersionsController, ContainersController, ContainerOpsController],
   providers: [ContainersApi],
 })
 export class ContainerModule {}

@@ -5,16 +5,20 @@ import { AddressInfo } from 'node:net';
 import { ConfigService } from '../../common/config/config.service';
 import { ForbiddenError } from '../../common/errors/api-error';
 import { CONFIG } from '../../common/config/config.token';
-import { DATA_URL_TTL_SECONDS } from './image.config';
+import { DATA_URL_TTL_SECONDS, UPLOAD_URL_TTL_SECONDS } from './image.config';
 import { ImageRepository } from './image.repository';
 
 const SECRET_NAME = 'data-url-hmac-sha256';
 
+/** What a signed URL lets its holder do with one image's data. */
+export type DataUrlPurpose = 'download' | 'upload';
+
 /**
  * Signed, expiring URLs of image data for agents, which hold no token:
  * `<public url>/image/v2/internal/images/<id>/data?expires=<epoch s>&signature=<hex>`, where the
- * signature is HMAC-SHA256 over `<id>:<expires>` with a per-deployment secret kept in the image
- * schema (so every image replica signs and verifies alike).
+ * signature is HMAC-SHA256 over `<id>:<expires>` (downloads, GET) or `upload:<id>:<expires>`
+ * (uploads, PUT) with a per-deployment secret kept in the image schema (so every image replica
+ * signs and verifies alike). A download URL never verifies as an upload URL, nor the reverse.
  */
 @Injectable()
 export class DataUrlService {
@@ -26,18 +30,22 @@ export class DataUrlService {
     private readonly adapterHost: HttpAdapterHost,
   ) {}
 
-  async sign(imageId: string, ttlSeconds = DATA_URL_TTL_SECONDS): Promise<string> {
-    const expires = Math.floor(Date.now() / 1000) + ttlSeconds;
-    const signature = await this.signature(imageId, expires);
-    return `${this.publicUrl()}/image/v2/internal/images/${imageId}/data?expires=${expires}&signature=${signature}`;
+  /** A URL to GET the image's data from. */
+  sign(imageId: string, ttlSeconds = DATA_URL_TTL_SECONDS): Promise<string> {
+    return this.signed(imageId, 'download', ttlSeconds);
   }
 
-  /** 403 unless `signature` signs this image id and `expires` and the URL has not expired. */
-  async verify(imageId: string, expires: unknown, signature: unknown): Promise<void> {
+  /** A URL to PUT the image's data to (see ImagesApi.uploadSigned). */
+  signUpload(imageId: string, ttlSeconds = UPLOAD_URL_TTL_SECONDS): Promise<string> {
+    return this.signed(imageId, 'upload', ttlSeconds);
+  }
+
+  /** 403 unless `signature` signs this image id, `expires` and purpose, and the URL has not expired. */
+  async verify(imageId: string, expires: unknown, signature: unknown, purpose: DataUrlPurpose = 'download'): Promise<void> {
     const refused = new ForbiddenError('The data URL is invalid or has expired.');
     if (typeof expires !== 'string' || !/^\d{1,12}$/.test(expires) || typeof signature !== 'string' || !/^[0-9a-f]{64}$/i.test(signature)) throw refused;
     const at = Number(expires);
-    const expected = Buffer.from(await this.signature(imageId, at), 'hex');
+    const expected = Buffer.from(await this.signature(imageId, at, purpose), 'hex');
     const given = Buffer.from(signature.toLowerCase(), 'hex');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw refused;
     if (at < Date.now() / 1000) throw refused;
@@ -66,8 +74,15 @@ export class DataUrlService {
     }
   }
 
-  private async signature(imageId: string, expires: number): Promise<string> {
-    return createHmac('sha256', await this.secret()).update(`${imageId}:${expires}`).digest('hex');
+  private async signed(imageId: string, purpose: DataUrlPurpose, ttlSeconds: number): Promise<string> {
+    const expires = Math.floor(Date.now() / 1000) + ttlSeconds;
+    const signature = await this.signature(imageId, expires, purpose);
+    return `${this.publicUrl()}/image/v2/internal/images/${imageId}/data?expires=${expires}&signature=${signature}`;
+  }
+
+  private async signature(imageId: string, expires: number, purpose: DataUrlPurpose): Promise<string> {
+    const signed = purpose === 'upload' ? `upload:${imageId}:${expires}` : `${imageId}:${expires}`;
+    return createHmac('sha256', await this.secret()).update(signed).digest('hex');
   }
 
   private secret(): Promise<Buffer> {

@@ -1,8 +1,9 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { RequestContext } from '../../common/context/request-context';
+import { NotFoundError } from '../../common/errors/api-error';
 import { MESSAGE_BUS, MessageBus, Subscription } from '../../common/messaging/message-bus';
 import { serveContract } from '../../common/messaging/rpc-server';
-import { IMAGE_RPC, ImageRpc } from '../../contracts/image/image.rpc';
+import { IMAGE_RPC, ImageRpc, SnapshotImageRequest } from '../../contracts/image/image.rpc';
 import { RpcHandlers } from '../../contracts/rpc';
 import { ImagesApi } from './images.api';
 
@@ -31,5 +32,17 @@ export class ImageManager implements RpcHandlers<ImageRpc>, OnApplicationBootstr
 
   async getImageRef(params: { imageId: string }, ctx: RequestContext) {
     return this.images.ref(params.imageId, ctx);
+  }
+
+  async createSnapshotImage(params: SnapshotImageRequest, ctx: RequestContext) {
+    const { image, uploadUrl } = await this.images.createSnapshot(params, ctx);
+    return { image: this.images.record(image), uploadUrl };
+  }
+
+  /** A cleanup that may run twice: an image already gone is no error. */
+  async deleteImage(params: { imageId: string }, ctx: RequestContext): Promise<void> {
+    await this.images.delete(params.imageId, ctx).catch((err: unknown) => {
+      if (!(err instanceof NotFoundError)) throw err;
+    });
   }
 }

@@ -1,14 +1,14 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { RequestContext } from '../../common/context/request-context';
+import { RequestContext, systemContext } from '../../common/context/request-context';
 import { ApiError, BadRequestError, ConflictError, ForbiddenError, NotFoundError, OverLimitError } from '../../common/errors/api-error';
 import { pageRows } from '../../common/http/paging';
 import { MESSAGE_BUS, MessageBus } from '../../common/messaging/message-bus';
 import { RpcClient } from '../../common/messaging/rpc-client';
 import { AGENT_RPC, AgentRpc } from '../../contracts/agent/agent.rpc';
 import { ImageRef } from '../../contracts/agent/agent.types';
-import { IMAGE_EVENTS, ImageRecord } from '../../contracts/image/image.rpc';
+import { IMAGE_EVENTS, ImageRecord, SnapshotImageRequest } from '../../contracts/image/image.rpc';
 import {
   BaseAttribute, ImageFields, canonicalUuid, checkBaseValue, checkPropertyCount, checkPropertyValue, isBaseAttribute, parseCreateBody,
   parsePatch, refuseProtectedAttribute,
@@ -203,11 +203,39 @@ export class ImagesApi implements OnApplicationBootstrap {
   }
 
   /**
+   * A queued image owned by the caller's project, to be filled from an instance, with the signed
+   * URL the capturing agent uploads its data to. The attributes are checked as a create body's.
+   */
+  async createSnapshot(req: SnapshotImageRequest, ctx: RequestContext): Promise<{ image: ImageEntity; uploadUrl: string }> {
+    const image = await this.create({
+      ...req.properties, name: req.name, container_format: req.containerFormat, disk_format: req.diskFormat, visibility: req.visibility,
+      ...(req.tags ? { tags: req.tags } : {}),
+    }, ctx);
+    return { image, uploadUrl: await this.dataUrls.signUpload(image.id) };
+  }
+
+  /** Streams `data` into the store of an image the caller owns (see receive). */
+  async upload(id: string, data: Readable, ctx: RequestContext): Promise<void> {
+    await this.receive(await this.getOwned(id, ctx), data, ctx);
+  }
+
+  /**
+   * Data PUT to a signed upload URL by an agent (no token): 403 for a bad or expired signature,
+   * 404 for an image that is gone, then as an upload. The queued → saving step lets one upload in.
+   */
+  async uploadSigned(id: string, expires: unknown, signature: unknown, data: Readable): Promise<void> {
+    await this.dataUrls.verify(id, expires, signature, 'upload');
+    const uuid = canonicalUuid(id);
+    const image = uuid ? await this.images.find(uuid) : null;
+    if (!image) throw new NotFoundError(`No image found with ID ${id}`);
+    await this.receive(image, data, systemContext());
+  }
+
+  /**
    * Streams `data` into the store: queued → saving, then active with size and checksums, or
    * killed (with nothing stored) when the stream breaks or the store fails.
    */
-  async upload(id: string, data: Readable, ctx: RequestContext): Promise<void> {
-    const image = await this.getOwned(id, ctx);
+  private async receive(image: ImageEntity, data: Readable, ctx: RequestContext): Promise<void> {
     if (!image.containerFormat || !image.diskFormat) {
       throw new BadRequestError('Properties disk_format, container_format must be set prior to saving data.');
     }

@@ -6,7 +6,7 @@ import {
   DockerDriver, LABEL_FLAVOR, LABEL_INSTANCE, LABEL_MANAGED, LABEL_PROJECT, SAFE_CAPABILITIES, containerName,
 } from '../../../src/services/agent/drivers/docker.driver';
 import { LoadedImage } from '../../../src/services/agent/drivers/engine.driver';
-import { engineDriverContract, readContainerInfo, testSpec } from '../../contracts/engine-driver.contract';
+import { engineDriverContract, readAll, readContainerInfo, testSpec } from '../../contracts/engine-driver.contract';
 import { BusyboxImage, busyboxImage } from '../../utils/busybox-image';
 import { PodmanHost, startPodmanHost } from '../../utils/podman-host';
 
@@ -188,6 +188,27 @@ describe(`${DockerDriver.name} on Podman: what the engine is told`, () => {
     });
     await expect(sut.loadImage(broken, failing)).rejects.toThrow('checksum mismatch (simulated)');
     await expect(sut.hasImage(broken)).resolves.toBeUndefined();
+  });
+
+  it('leaves no image of a snapshot in the engine, whether its upload succeeds or fails', async () => {
+    const spec = testSpec(ref);
+    made.push(spec.id);
+    await sut.spawn(spec, image);
+    const images = async () => (await sut.docker.listImages({ all: true })).map((i) => i.Id).sort();
+    const before = await images();
+    expect((await sut.snapshot(spec.id, readAll)).length).toBeGreaterThan(0);
+    await expect(sut.snapshot(spec.id, async () => { throw new Error('upload refused'); })).rejects.toThrow('upload refused');
+    expect(await images()).toEqual(before);
+    expect((await sut.status(spec.id))?.powerState).toBe('running');
+  });
+
+  it('passes ps options to the engine\'s top', async () => {
+    const spec = testSpec(ref);
+    made.push(spec.id);
+    await sut.spawn(spec, image);
+    const top = await sut.top(spec.id, 'pid,user,args');
+    expect(top.titles).toEqual(['PID', 'USER', 'COMMAND']);
+    expect(top.processes[0]).toEqual(['1', 'root', expect.stringContaining(`marker-${spec.id}`)]);
   });
 
   it('answers a clear error when the engine is not there', async () => {

@@ -1,7 +1,7 @@
 import { Readable, pipeline } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import * as tar from 'tar-stream';
-import { withoutImageNames } from './docker-archive';
+import { filesOfDockerArchive, packDockerArchive, withoutImageNames } from './docker-archive';
 
 async function packed(entries: [string, string][]): Promise<Buffer> {
   const pack = tar.pack();
@@ -56,5 +56,23 @@ describe(withoutImageNames.name, () => {
     const out = withoutImageNames(input);
     setImmediate(() => input.destroy(new Error('md5 mismatch')));
     await expect(unpacked(out)).rejects.toThrow('md5 mismatch');
+  });
+});
+
+describe(packDockerArchive.name, () => {
+  it('writes a docker-archive whose files read back, and that loads through withoutImageNames', async () => {
+    const files = { '/etc/berth/container_info': '{}\n', '/marker': 'hi\n' };
+    const archive = await packDockerArchive(files, { Cmd: ['sh'], Env: ['A=b'] });
+    await expect(filesOfDockerArchive(archive)).resolves.toEqual(files);
+    const entries = await unpacked(Readable.from([archive]));
+    const [manifest] = JSON.parse(entries['manifest.json']);
+    expect(manifest.Layers).toHaveLength(1);
+    expect(JSON.parse(entries[manifest.Config])).toMatchObject({ os: 'linux', config: { Cmd: ['sh'], Env: ['A=b'] }, rootfs: { type: 'layers' } });
+    expect(Object.keys(await unpacked(withoutImageNames(Readable.from([archive]))))).toEqual(Object.keys(entries));
+  });
+
+  it('refuses what is not a docker-archive', async () => {
+    await expect(filesOfDockerArchive(Buffer.from('pretend this is a docker archive'))).rejects.toThrow();
+    await expect(filesOfDockerArchive(await packed([['x', 'y']]))).rejects.toThrow(/manifest/);
   });
 });

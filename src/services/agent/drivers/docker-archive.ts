@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { posix } from 'node:path';
 import { Readable, Transform, pipeline } from 'node:stream';
 import { Gunzip, createGunzip } from 'node:zlib';
 import * as tar from 'tar-stream';
@@ -80,4 +82,90 @@ export function withoutImageNames(input: Readable): Readable {
   extract.on('finish', () => pack.finalize());
   pipeline(input, gunzipIfNeeded(), extract, (err) => { if (err) pack.destroy(err); });
   return pack as unknown as Readable;
+}
+
+/** The image settings a `docker save` archive's config carries (the Docker image spec's `config`). */
+export interface ArchiveImageConfig {
+  Cmd?: string[];
+  Env?: string[];
+  WorkingDir?: string;
+}
+
+function packed(fill: (pack: tar.Pack) => void): Promise<Buffer> {
+  const pack = tar.pack();
+  const chunks: Buffer[] = [];
+  const done = new Promise<Buffer>((resolve, reject) => {
+    pack.on('data', (c: unknown) => chunks.push(c as Buffer));
+    pack.on('end', () => resolve(Buffer.concat(chunks)));
+    pack.on('error', reject);
+  });
+  fill(pack);
+  pack.finalize();
+  return done;
+}
+
+/**
+ * A `docker save` archive (docker-archive format, untagged) of one layer holding `files` (absolute
+ * path → content), for images made without an engine: small, in memory.
+ */
+export async function packDockerArchive(files: Record<string, string>, config: ArchiveImageConfig, created = new Date()): Promise<Buffer> {
+  const layer = await packed((p) => {
+    const dirs = new Set(Object.keys(files).flatMap((f) => f.split('/').slice(1, -1).map((_, i, parts) => `${parts.slice(0, i + 1).join('/')}/`)));
+    for (const d of [...dirs].sort()) p.entry({ name: d, type: 'directory', mode: 0o755, mtime: created });
+    for (const [path, body] of Object.entries(files)) p.entry({ name: path.replace(/^\//, ''), mode: 0o644, mtime: created }, body);
+  });
+  const digest = createHash('sha256').update(layer).digest('hex');
+  const imageConfig = Buffer.from(JSON.stringify({
+    architecture: process.arch === 'x64' ? 'amd64' : process.arch,
+    os: 'linux',
+    created: created.toISOString(),
+    config,
+    rootfs: { type: 'layers', diff_ids: [`sha256:${digest}`] },
+  }));
+  const configName = `${createHash('sha256').update(imageConfig).digest('hex')}.json`;
+  return packed((p) => {
+    p.entry({ name: `${digest}/layer.tar`, mode: 0o644, mtime: created }, layer);
+    p.entry({ name: configName, mode: 0o644, mtime: created }, imageConfig);
+    p.entry({ name: MANIFEST, mode: 0o644, mtime: created }, JSON.stringify([{ Config: configName, RepoTags: null, Layers: [`${digest}/layer.tar`] }]));
+  });
+}
+
+interface TarEntry {
+  type: tar.Header['type'];
+  linkname?: string | null;
+  body: Buffer;
+}
+
+async function untar(archive: Buffer): Promise<Map<string, TarEntry>> {
+  const extract = tar.extract();
+  const entries = new Map<string, TarEntry>();
+  extract.end(archive);
+  for await (const entry of extract as unknown as AsyncIterable<Readable & { header: tar.Header }>) {
+    const chunks: Buffer[] = [];
+    for await (const c of entry) chunks.push(c as Buffer);
+    entries.set(posix.normalize(entry.header.name), { type: entry.header.type, linkname: entry.header.linkname, body: Buffer.concat(chunks) });
+  }
+  return entries;
+}
+
+/**
+ * The regular files a `docker save` archive's image holds (absolute path → content; later layers
+ * win), for engines that keep images in memory. Rejects when `archive` is not such an archive.
+ */
+export async function filesOfDockerArchive(archive: Buffer): Promise<Record<string, string>> {
+  const entries = await untar(archive);
+  const manifest = entries.get(MANIFEST);
+  if (!manifest) throw new Error('not a docker-archive: no manifest.json');
+  const [image] = JSON.parse(manifest.body.toString('utf8')) as { Layers: string[] }[];
+  const files: Record<string, string> = {};
+  for (const name of image?.Layers ?? []) {
+    let layer = entries.get(posix.normalize(name));
+    // Podman links each layer.tar to a file named after its digest.
+    if (layer?.type === 'symlink' && layer.linkname) layer = entries.get(posix.join(posix.dirname(name), layer.linkname));
+    if (!layer) throw new Error(`not a docker-archive: layer ${name} is missing`);
+    for (const [path, entry] of await untar(layer.body)) {
+      if (entry.type === 'file') files[`/${path.replace(/^\.\//, '')}`] = entry.body.toString('utf8');
+    }
+  }
+  return files;
 }

@@ -7,8 +7,9 @@ import * as tar from 'tar-stream';
 import {
   HostResources, ImageRef, InstanceSpec, InstanceStatus, PowerState, RebootType,
 } from '../../../contracts/agent/agent.types';
+import { InstanceStats, ProcessList, SignalName } from '../../../contracts/agent/instance-ops.types';
 import {
-  ApiError, ConflictError, InvalidStateError, NotFoundError, ServiceUnavailableError,
+  ApiError, BadRequestError, ConflictError, InvalidStateError, NotFoundError, ServiceUnavailableError,
 } from '../../../common/errors/api-error';
 import { KeyedLock } from '../keyed-lock';
 import { withoutImageNames } from './docker-archive';
@@ -192,6 +193,7 @@ export class DockerDriver implements EngineDriver {
   readonly name = 'docker';
   readonly capabilities: DriverCapabilities = {
     kinds: ['container'], supportsLiveResize: true, supportsExec: true, supportsPause: true, supportsConsoleOutput: true,
+    supportsSnapshot: true,
   };
   private readonly stopTimeoutSec: number;
   private readonly execTimeoutMs: number;
@@ -390,6 +392,61 @@ export class DockerDriver implements EngineDriver {
     };
     const info = flavor.dedicatedCpus ? await this.cpusetLock.run('cpuset', update) : await update();
     await this.writeContainerInfo(container, info).catch((err) => { throw this.engineError(err, `update ${CONTAINER_INFO_PATH} of instance ${instanceId}`); });
+  }
+
+  async kill(instanceId: string, signal: SignalName): Promise<void> {
+    const { container, state } = await this.require(instanceId);
+    if (state !== 'running') throw new InvalidStateError(`Cannot kill instance ${instanceId} while it is ${state}.`);
+    await this.act(instanceId, 'kill', () => container.kill({ signal }));
+  }
+
+  async top(instanceId: string, psArgs?: string): Promise<ProcessList> {
+    const container = await this.requireLive(instanceId, 'list the processes of');
+    try {
+      return processListOf(await container.top(psArgs ? { ps_args: psArgs } : {}));
+    } catch (err) {
+      // Docker runs `ps <ps_args>` itself: a failure with options given is ps refusing them.
+      if (psArgs && (err as EngineError).statusCode === 500 && !isStateError(err)) {
+        throw new BadRequestError(`The container engine could not list processes with ps options '${psArgs}': ${engineMessage(err)}`);
+      }
+      throw this.engineError(err, `list the processes of instance ${instanceId}`);
+    }
+  }
+
+  async stats(instanceId: string): Promise<InstanceStats> {
+    const container = await this.requireLive(instanceId, 'read the usage of');
+    try {
+      return statsOf(await container.stats({ stream: false }) as EngineStats);
+    } catch (err) {
+      throw this.engineError(err, `read the usage of instance ${instanceId}`);
+    }
+  }
+
+  /**
+   * `POST /commit` (the engine pauses a running container meanwhile) into an untagged image,
+   * exported with `GET /images/{id}/get` and removed again.
+   */
+  async snapshot<T>(instanceId: string, consume: (archive: Readable) => Promise<T>): Promise<T> {
+    const { container, state } = await this.require(instanceId);
+    let imageId: string;
+    try {
+      ({ Id: imageId } = await container.commit({ pause: state === 'running', comment: `berth snapshot of instance ${instanceId}` }) as { Id: string });
+    } catch (err) {
+      throw this.engineError(err, `commit instance ${instanceId}`);
+    }
+    const image = this.docker.getImage(imageId);
+    let archive: Readable | undefined;
+    try {
+      try {
+        archive = await image.get() as unknown as Readable;
+      } catch (err) {
+        throw this.engineError(err, `export the snapshot of instance ${instanceId}`);
+      }
+      return await consume(archive);
+    } finally {
+      archive?.destroy();
+      await image.remove({ force: true }).catch(() => undefined);
+    }
   }
 
   // --- images ---------------------------------------------------------------------------------
@@ -625,6 +682,13 @@ export class DockerDriver implements EngineDriver {
     return { container: this.docker.getContainer(inspect.Id), state: powerStateOf(inspect.State) };
   }
 
+  /** A running or paused instance's container (ConflictError otherwise: engines answer empty for stopped ones). */
+  private async requireLive(instanceId: string, action: string): Promise<Docker.Container> {
+    const { container, state } = await this.require(instanceId);
+    if (state !== 'running' && state !== 'paused') throw new InvalidStateError(`Cannot ${action} instance ${instanceId} while it is ${state}.`);
+    return container;
+  }
+
   /** Runs one engine action; "already in that state" (304) is success, a state refusal is a 409. */
   private async act(instanceId: string, action: string, fn: () => Promise<unknown>): Promise<void> {
     try {
@@ -698,6 +762,54 @@ export class DockerDriver implements EngineDriver {
     if (e?.statusCode === 409 || isStateError(err)) return new InvalidStateError(`Could not ${what}: ${engineMessage(err)}`);
     return new ApiError(500, `Could not ${what}: ${engineMessage(err)}`, 'EngineError');
   }
+}
+
+/** The parts of the engine's one-shot stats (`GET /containers/{id}/stats?stream=false`) berth reads. */
+export interface EngineStats {
+  cpu_stats?: { cpu_usage?: { total_usage?: number }; system_cpu_usage?: number };
+  memory_stats?: { usage?: number; limit?: number; stats?: { total_inactive_file?: number; inactive_file?: number } };
+  blkio_stats?: { io_service_bytes_recursive?: { op: string; value: number }[] | null };
+  networks?: Record<string, { rx_bytes?: number; tx_bytes?: number }>;
+}
+
+/** Zun's reading of the engine's stats (zun/container/docker/driver.py). */
+export function statsOf(s: EngineStats): InstanceStats {
+  const cpu = s.cpu_stats?.cpu_usage?.total_usage ?? 0;
+  const system = s.cpu_stats?.system_cpu_usage ?? 0;
+  // Page cache the kernel can drop is not in use: cgroup v1 reports it as total_inactive_file, v2 as inactive_file.
+  const cache = s.memory_stats?.stats?.total_inactive_file || s.memory_stats?.stats?.inactive_file || 0;
+  const io = s.blkio_stats?.io_service_bytes_recursive ?? [];
+  const ioBytes = (op: string) => io.filter((e) => e.op.toLowerCase() === op).reduce((n, e) => n + e.value, 0);
+  const nets = Object.values(s.networks ?? {});
+  return {
+    // Zun's CPU %: the container's CPU time over the host's, each counted since it started.
+    cpuPercent: system > 0 ? (cpu / system) * 100 : 0,
+    memoryUsageBytes: Math.max(0, (s.memory_stats?.usage ?? 0) - cache),
+    memoryLimitBytes: s.memory_stats?.limit ?? 0,
+    blockReadBytes: ioBytes('read'),
+    blockWriteBytes: ioBytes('write'),
+    netRxBytes: nets.reduce((n, v) => n + (v.rx_bytes ?? 0), 0),
+    netTxBytes: nets.reduce((n, v) => n + (v.tx_bytes ?? 0), 0),
+  };
+}
+
+/** `line` cut into `n` whitespace-separated columns, the last taking the rest of the line as it is. */
+function columns(line: string, n: number): string[] {
+  const m = new RegExp(`^\\s*${'(\\S+)\\s+'.repeat(Math.max(0, n - 1))}(.*?)\\s*$`).exec(line);
+  return m ? m.slice(1) : line.trim().split(/\s+/);
+}
+
+/**
+ * The engine's `top` answer as columns. Docker gives one column per title; Podman 4, when it runs
+ * `ps` inside the container, gives one string per row under one title string
+ * (`PID   USER     COMMAND`): those are cut into columns here.
+ */
+export function processListOf(top: { Titles?: string[] | null; Processes?: string[][] | null }): ProcessList {
+  const titles = top.Titles ?? [];
+  const rows = top.Processes ?? [];
+  if (titles.length !== 1 || !/\S\s+\S/.test(titles[0])) return { titles, processes: rows };
+  const split = titles[0].trim().split(/\s+/);
+  return { titles: split, processes: rows.map((r) => columns(r.join(' '), split.length)) };
 }
 
 function firstIpv4(): string {

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import {
   FlavorLimits, HostResources, ImageRef, InstanceKind, InstanceSpec, InstanceStatus, RebootType,
 } from '../../../contracts/agent/agent.types';
+import { InstanceStats, ProcessList, SignalName } from '../../../contracts/agent/instance-ops.types';
 
 /** What a driver can do, so the manager refuses early (409) instead of failing halfway. */
 export interface DriverCapabilities {
@@ -15,6 +16,8 @@ export interface DriverCapabilities {
   supportsPause: boolean;
   /** consoleOutput returns what the instance wrote (container logs, serial console). */
   supportsConsoleOutput: boolean;
+  /** snapshot captures the instance's filesystem as image data. */
+  supportsSnapshot: boolean;
 }
 
 /** An image the engine holds, as the driver refers to it when it spawns an instance. */
@@ -80,6 +83,22 @@ export interface EngineDriver {
   execute(instanceId: string, command: string[]): Promise<{ output: string; exitCode: number }>;
   /** Changes CPU/memory/pids limits in place, without a restart (see capabilities.supportsLiveResize). */
   updateLimits(instanceId: string, flavor: FlavorUpdate): Promise<void>;
+  /**
+   * Sends `signal` to the main process of a running instance (ConflictError otherwise). Whether the
+   * process ends is up to it: a container's PID 1 ignores the signals it does not handle, except SIGKILL.
+   */
+  kill(instanceId: string, signal: SignalName): Promise<void>;
+  /** The processes of a running or paused instance; `psArgs` are `ps` options where the engine takes them. */
+  top(instanceId: string, psArgs?: string): Promise<ProcessList>;
+  /** A one-shot sample of what a running or paused instance uses. */
+  stats(instanceId: string): Promise<InstanceStats>;
+  /**
+   * Captures the instance's filesystem (running, paused or stopped; a running one is paused while
+   * its filesystem is committed) in the engine's native image format, a `docker save` archive for
+   * containers, and hands that stream to `consume`. Whatever happens, nothing of the capture stays
+   * in the engine once the returned promise settles; it rejects with consume's error if consume fails.
+   */
+  snapshot<T>(instanceId: string, consume: (archive: Readable) => Promise<T>): Promise<T>;
 
   /**
    * Loads image data (the engine's native format: a `docker save` archive for containers) and

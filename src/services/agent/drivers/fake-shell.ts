@@ -1,8 +1,9 @@
 /**
  * A tiny, deterministic stand-in for `sh -c` used by the fake driver: enough for tests to check
  * console output and exec without an engine. Understands `;`, `&&`, `||`, quotes, `$VAR` /
- * `${VAR}`, and the builtins echo, exit, true, false, cat, env/printenv, hostname and sleep
- * (which returns at once). Anything else is "not found" (status 127), as in a real shell.
+ * `${VAR}`, output redirection to a file (`>`, `>>`), and the builtins echo, exit, true, false,
+ * cat, env/printenv, hostname and sleep (which returns at once). Anything else is "not found"
+ * (status 127), as in a real shell. Redirection writes into `world.files`.
  */
 export interface FakeShellWorld {
   env: Record<string, string>;
@@ -16,10 +17,11 @@ export interface FakeShellResult {
 }
 
 type Op = ';' | '&&' | '||';
+type Token = string | { op: Op } | { redirect: '>' | '>>' };
 
 /** Splits a script into words and operators, honouring quotes and expanding variables. */
-function tokenize(script: string, env: Record<string, string>): (string | { op: Op })[] {
-  const out: (string | { op: Op })[] = [];
+function tokenize(script: string, env: Record<string, string>): Token[] {
+  const out: Token[] = [];
   let word: string | undefined;
   const push = () => {
     if (word !== undefined) out.push(word);
@@ -37,6 +39,7 @@ function tokenize(script: string, env: Record<string, string>): (string | { op: 
     const c = script[i];
     if (c === ';' || c === '\n') { push(); out.push({ op: ';' }); i++; continue; }
     if ((c === '&' || c === '|') && script[i + 1] === c) { push(); out.push({ op: c === '&' ? '&&' : '||' }); i += 2; continue; }
+    if (c === '>') { push(); out.push({ redirect: script[i + 1] === '>' ? '>>' : '>' }); i += script[i + 1] === '>' ? 2 : 1; continue; }
     if (c === ' ' || c === '\t') { push(); i++; continue; }
     if (c === "'") {
       const end = script.indexOf("'", i + 1);
@@ -120,20 +123,54 @@ export function runFakeShell(script: string, world: FakeShellWorld, echoOnly = f
   let status = 0;
   let skip = false;
   let argv: string[] = [];
+  let redirect: { append: boolean; path?: string } | undefined;
   const runPending = (): boolean => {
     if (argv.length === 0 || skip) return false;
     if (echoOnly && argv[0] !== 'echo' && argv[0] !== 'exit') return false;
+    if (redirect && redirect.path === undefined) {
+      output += 'sh: syntax error: unexpected end of file\n';
+      status = 2;
+      return false;
+    }
     const r = builtin(argv, world);
-    output += r.output;
+    if (redirect?.path !== undefined) world.files[redirect.path] = (redirect.append ? world.files[redirect.path] ?? '' : '') + r.output;
+    else output += r.output;
     status = r.exitCode;
     return r.exit === true;
   };
   for (const t of tokens) {
-    if (typeof t === 'string') { argv.push(t); continue; }
+    if (typeof t === 'string') {
+      if (redirect && redirect.path === undefined) redirect.path = t;
+      else argv.push(t);
+      continue;
+    }
+    if ('redirect' in t) { redirect = { append: t.redirect === '>>' }; continue; }
     if (runPending()) return { output, exitCode: status };
     argv = [];
+    redirect = undefined;
     skip = (t.op === '&&' && status !== 0) || (t.op === '||' && status === 0);
   }
   runPending();
   return { output, exitCode: status };
+}
+
+/**
+ * The signals a script traps, each with the action it runs (`trap "exit 0" TERM INT` → TERM and
+ * INT). Signals are keyed as written, without a `SIG` prefix; numbers stay numbers.
+ */
+export function trapsIn(script: string): Record<string, string> {
+  const traps: Record<string, string> = {};
+  let command: string[] = [];
+  const take = () => {
+    if (command[0] === 'trap' && command.length >= 3) {
+      for (const sig of command.slice(2)) traps[sig.toUpperCase().replace(/^SIG/, '')] = command[1];
+    }
+    command = [];
+  };
+  for (const t of tokenize(script, {})) {
+    if (typeof t === 'string') command.push(t);
+    else if ('op' in t) take();
+  }
+  take();
+  return traps;
 }

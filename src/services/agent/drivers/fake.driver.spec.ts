@@ -4,7 +4,7 @@ import { engineDriverContract, testSpec } from '../../../../test/contracts/engin
 import { ImageRef } from '../../../contracts/agent/agent.types';
 import { NotFoundError } from '../../../common/errors/api-error';
 import { FakeDriver } from './fake.driver';
-import { runFakeShell } from './fake-shell';
+import { runFakeShell, trapsIn } from './fake-shell';
 
 const DATA = Buffer.from('a fake image: any bytes will do');
 
@@ -39,6 +39,20 @@ describe(FakeDriver.name, () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(100);
   });
 
+  it('records the signals kill sends; a trapped signal runs its action and ends the process with its status', async () => {
+    const sut = new FakeDriver();
+    const image = fakeImage();
+    const loaded = await sut.loadImage(image, Readable.from([DATA]));
+    const spec = testSpec(image, { command: ['sh', '-c', 'trap "echo bye; exit 3" USR1; while true; do sleep 1; done'] });
+    await sut.spawn(spec, loaded);
+    await sut.kill(spec.id, 'SIGTERM');
+    expect(await sut.status(spec.id)).toMatchObject({ powerState: 'running' });
+    await sut.kill(spec.id, 'SIGUSR1');
+    expect(await sut.status(spec.id)).toMatchObject({ powerState: 'shutdown', exitCode: 3 });
+    expect(sut.signalsOf(spec.id)).toEqual(['SIGTERM', 'SIGUSR1']);
+    expect(await sut.consoleOutput(spec.id)).toContain('bye\n');
+  });
+
   it('refuses to spawn from an image it has not loaded', async () => {
     const sut = new FakeDriver();
     const image = fakeImage();
@@ -71,6 +85,20 @@ describe(runFakeShell.name, () => {
   it('stops at exit and reports unknown commands as a shell would', () => {
     expect(runFakeShell('echo a; exit 4; echo b', world)).toEqual({ output: 'a\n', exitCode: 4 });
     expect(runFakeShell('frobnicate', world)).toEqual({ output: 'sh: frobnicate: not found\n', exitCode: 127 });
+  });
+
+  it('redirects output into files: > replaces, >> appends; a missing target is a syntax error', () => {
+    const files: Record<string, string> = {};
+    const w = { ...world, files };
+    expect(runFakeShell('echo one > /log; echo two >> /log; echo "a>b"; cat /log', w)).toEqual({ output: 'a>b\none\ntwo\n', exitCode: 0 });
+    expect(files['/log']).toBe('one\ntwo\n');
+    expect(runFakeShell('echo x >', w).exitCode).toBe(2);
+  });
+
+  it('finds the signals a script traps', () => {
+    expect(trapsIn('echo up; trap "exit 0" TERM INT; trap \'exit 3\' SIGHUP 10; while true; do sleep 1; done'))
+      .toEqual({ TERM: 'exit 0', INT: 'exit 0', HUP: 'exit 3', 10: 'exit 3' });
+    expect(trapsIn('sleep 1000')).toEqual({});
   });
 
   it('in console mode keeps only what echo wrote', () => {

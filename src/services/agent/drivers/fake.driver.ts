@@ -3,15 +3,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   HostResources, ImageRef, InstanceKind, InstanceSpec, InstanceStatus, PowerState, RebootType,
 } from '../../../contracts/agent/agent.types';
+import { InstanceStats, ProcessList, SIGNALS, SignalName } from '../../../contracts/agent/instance-ops.types';
 import { ConflictError, InvalidStateError, NotFoundError } from '../../../common/errors/api-error';
+import { filesOfDockerArchive, packDockerArchive } from './docker-archive';
 import {
   CONTAINER_INFO_PATH, ContainerInfo, DriverCapabilities, EngineDriver, FlavorUpdate, LoadedImage,
   containerInfoFor, imageReference, limitEnvironment,
 } from './engine.driver';
-import { runFakeShell, scriptOf } from './fake-shell';
+import { runFakeShell, scriptOf, trapsIn } from './fake-shell';
 
 export type FakeOperation =
-  | 'spawn' | 'destroy' | 'powerOn' | 'powerOff' | 'reboot' | 'pause' | 'unpause' | 'execute' | 'updateLimits' | 'loadImage';
+  | 'spawn' | 'destroy' | 'powerOn' | 'powerOff' | 'reboot' | 'pause' | 'unpause' | 'execute' | 'updateLimits' | 'loadImage' | 'kill'
+  | 'snapshot';
 
 export interface FakeDriverOptions {
   /** What the host reports (capacity); unset fields get generous defaults. */
@@ -30,6 +33,15 @@ interface FakeInstance {
   info: ContainerInfo;
   env: Record<string, string>;
   console: string[];
+  /** Its filesystem: the image's files, berth's, and what commands wrote (`echo hi > /f`). */
+  files: Record<string, string>;
+  /** Every signal kill sent, in order (tests read them through signalsOf). */
+  signals: SignalName[];
+}
+
+/** The files berth puts in every instance: its real limits and its host name. */
+function berthFiles(spec: InstanceSpec, info: ContainerInfo): Record<string, string> {
+  return { [CONTAINER_INFO_PATH]: `${JSON.stringify(info)}\n`, '/etc/hostname': `${spec.name}\n` };
 }
 
 const DEFAULT_RESOURCES: Omit<HostResources, 'kinds'> = {
@@ -49,6 +61,8 @@ export class FakeDriver implements EngineDriver {
   readonly capabilities: DriverCapabilities;
   private readonly instances = new Map<string, FakeInstance>();
   private readonly images = new Map<string, LoadedImage>();
+  /** The files of each loaded image that is a `docker save` archive, by reference. */
+  private readonly imageFiles = new Map<string, Record<string, string>>();
   private readonly resources: Omit<HostResources, 'kinds'>;
   /** A clock that only moves forward, so each start gets a distinct startedAt. */
   private lastStart = 0;
@@ -61,6 +75,7 @@ export class FakeDriver implements EngineDriver {
       supportsExec: true,
       supportsPause: true,
       supportsConsoleOutput: true,
+      supportsSnapshot: true,
     };
   }
 
@@ -80,7 +95,8 @@ export class FakeDriver implements EngineDriver {
     if (this.instances.has(spec.id)) throw new ConflictError(`Instance ${spec.id} already exists on this host.`);
     const info = containerInfoFor(spec.id, spec.flavor, { hostCpus: this.resources.vcpus });
     const instance: FakeInstance = {
-      spec, info, powerState: 'shutdown', console: [],
+      spec, info, powerState: 'shutdown', console: [], signals: [],
+      files: { ...this.imageFiles.get(image.reference), ...berthFiles(spec, info) },
       env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', ...spec.environment, ...limitEnvironment(info) },
     };
     this.instances.set(spec.id, instance);
@@ -165,13 +181,70 @@ export class FakeDriver implements EngineDriver {
     const instance = this.get(instanceId);
     await this.delay('updateLimits');
     instance.info = containerInfoFor(instanceId, flavor, { hostCpus: this.resources.vcpus, previous: instance.info });
+    Object.assign(instance.files, berthFiles(instance.spec, instance.info));
   }
 
+  /**
+   * SIGKILL ends the fake process (exit 137); a signal its command traps (`trap "exit 0" TERM`) ends
+   * it with the trap's exit status; any other signal is ignored, as by a container's PID 1.
+   */
+  async kill(instanceId: string, signal: SignalName): Promise<void> {
+    const instance = this.get(instanceId);
+    if (instance.powerState !== 'running') {
+      throw new InvalidStateError(`Cannot kill instance ${instanceId} while it is ${instance.powerState}.`);
+    }
+    await this.delay('kill');
+    instance.signals.push(signal);
+    if (signal === 'SIGKILL') return this.stop(instance, 128 + SIGNALS.SIGKILL);
+    const traps = trapsIn(scriptOf(instance.spec.command ?? ['sh']));
+    const action = traps[signal.slice(3)] ?? traps[String(SIGNALS[signal])];
+    if (action === undefined) return;
+    const { output, exitCode } = runFakeShell(action, this.world(instance));
+    this.log(instance, output);
+    this.stop(instance, exitCode);
+  }
+
+  /** The signals kill sent to an instance, oldest first. */
+  signalsOf(instanceId: string): SignalName[] {
+    return [...this.get(instanceId).signals];
+  }
+
+  /** One process: the instance's command as PID 1. */
+  async top(instanceId: string): Promise<ProcessList> {
+    const instance = this.live(instanceId, 'list the processes of');
+    return { titles: ['PID', 'USER', 'COMMAND'], processes: [['1', 'root', (instance.spec.command ?? ['sh']).join(' ')]] };
+  }
+
+  /** Numbers derived from the limits: an eighth of the memory in use, half a CPU per vCPU. */
+  async stats(instanceId: string): Promise<InstanceStats> {
+    const instance = this.live(instanceId, 'read the usage of');
+    const limit = instance.info.memory_mb * 1024 * 1024;
+    return {
+      cpuPercent: (50 * instance.info.cpus) / this.resources.vcpus, memoryUsageBytes: limit / 8, memoryLimitBytes: limit,
+      blockReadBytes: 0, blockWriteBytes: 0, netRxBytes: 0, netTxBytes: 0,
+    };
+  }
+
+  /** A small `docker save` archive of the fake instance's files, with its command as the image's. */
+  async snapshot<T>(instanceId: string, consume: (archive: Readable) => Promise<T>): Promise<T> {
+    const instance = this.get(instanceId);
+    await this.delay('snapshot');
+    const archive = await packDockerArchive(instance.files, {
+      Cmd: instance.spec.command ?? ['sh'],
+      Env: Object.entries(instance.spec.environment ?? {}).map(([k, v]) => `${k}=${v}`),
+      ...(instance.spec.workdir ? { WorkingDir: instance.spec.workdir } : {}),
+    });
+    return consume(Readable.from([archive]));
+  }
+
+  /** Takes any bytes; a `docker save` archive's files become the files of instances spawned from it. */
   async loadImage(ref: ImageRef, data: Readable): Promise<LoadedImage> {
-    let sizeBytes = 0;
-    for await (const chunk of data) sizeBytes += (chunk as Buffer).length;
+    const chunks: Buffer[] = [];
+    for await (const chunk of data) chunks.push(chunk as Buffer);
+    const bytes = Buffer.concat(chunks);
     await this.delay('loadImage');
-    const image: LoadedImage = { imageId: ref.id, checksum: ref.checksum, reference: imageReference(ref), sizeBytes };
+    const image: LoadedImage = { imageId: ref.id, checksum: ref.checksum, reference: imageReference(ref), sizeBytes: bytes.length };
+    this.imageFiles.set(image.reference, await filesOfDockerArchive(bytes).catch(() => ({})));
     this.images.set(image.reference, image);
     return image;
   }
@@ -191,6 +264,13 @@ export class FakeDriver implements EngineDriver {
     return instance;
   }
 
+  /** A running or paused instance (ConflictError otherwise). */
+  private live(instanceId: string, action: string): FakeInstance {
+    const instance = this.get(instanceId);
+    this.assertNot(instance, 'shutdown', action);
+    return instance;
+  }
+
   private assertNot(instance: FakeInstance, state: PowerState, action: string): void {
     if (instance.powerState === state) {
       throw new InvalidStateError(`Cannot ${action} instance ${instance.spec.id} while it is ${state}.`);
@@ -198,11 +278,7 @@ export class FakeDriver implements EngineDriver {
   }
 
   private world(instance: FakeInstance) {
-    return {
-      env: instance.env,
-      hostname: instance.spec.name,
-      files: { [CONTAINER_INFO_PATH]: `${JSON.stringify(instance.info)}\n`, '/etc/hostname': `${instance.spec.name}\n` },
-    };
+    return { env: instance.env, hostname: instance.spec.name, files: instance.files };
   }
 
   private start(instance: FakeInstance): void {
@@ -210,7 +286,11 @@ export class FakeDriver implements EngineDriver {
     instance.powerState = 'running';
     instance.startedAt = new Date(this.lastStart).toISOString();
     instance.exitCode = undefined;
-    const { output } = runFakeShell(scriptOf(instance.spec.command ?? ['sh']), this.world(instance), true);
+    this.log(instance, runFakeShell(scriptOf(instance.spec.command ?? ['sh']), this.world(instance), true).output);
+  }
+
+  /** Appends what the instance printed to its console. */
+  private log(instance: FakeInstance, output: string): void {
     instance.console.push(...output.split('\n').filter((l, i, all) => l !== '' || i < all.length - 1));
     if (instance.console.length > CONSOLE_LIMIT) instance.console.splice(0, instance.console.length - CONSOLE_LIMIT);
   }

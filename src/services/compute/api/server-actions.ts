@@ -6,9 +6,33 @@ export type ServerAction =
   | { kind: 'os-start' } | { kind: 'os-stop' } | { kind: 'pause' } | { kind: 'unpause' } | { kind: 'unlock' }
   | { kind: 'reboot'; type: RebootType }
   | { kind: 'lock'; reason?: string }
-  | { kind: 'os-getConsoleOutput'; length?: number };
+  | { kind: 'os-getConsoleOutput'; length?: number }
+  | { kind: 'createImage'; name: string; metadata: Record<string, string> };
 
 const NULL_BODY = new Set(['os-start', 'os-stop', 'pause', 'unpause', 'unlock']);
+
+/** Nova's metadata keys (parameter_types.metadata); values are strings of at most 255 characters. */
+const METADATA_KEY = /^[a-zA-Z0-9-_:. ]{1,255}$/;
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** createImage: {name, metadata?}, nothing else (Nova's create_image schema). */
+function parseCreateImage(arg: unknown): { name: string; metadata: Record<string, string> } {
+  if (!isObject(arg)) throw new BadRequestError('Invalid input for field/attribute createImage: it must be an object.');
+  const extra = Object.keys(arg).filter((k) => k !== 'name' && k !== 'metadata');
+  if (extra.length) throw new BadRequestError(`Invalid input for field/attribute createImage: additional properties are not allowed (${extra.join(', ')}).`);
+  const { name, metadata } = arg;
+  if (typeof name !== 'string' || name.length < 1 || name.length > 255 || name.trim() !== name) {
+    throw new BadRequestError(`Invalid input for field/attribute name. Value: ${String(name)}. It must be 1 to 255 characters without leading or trailing whitespace.`);
+  }
+  if (metadata === undefined) return { name, metadata: {} };
+  if (!isObject(metadata) || !Object.entries(metadata).every(([k, v]) => METADATA_KEY.test(k) && typeof v === 'string' && v.length <= 255)) {
+    throw new BadRequestError('Invalid input for field/attribute metadata: keys of 1-255 characters [a-zA-Z0-9-_:. ] and string values of at most 255.');
+  }
+  return { name, metadata: metadata as Record<string, string> };
+}
 
 /**
  * Picks the action from the body's single key and checks its argument, as Nova's per-action
@@ -45,6 +69,8 @@ export function parseServerAction(body: unknown): ServerAction {
       if (typeof n !== 'number' || !Number.isInteger(n) || n < -1) throw new BadRequestError('Invalid input for field/attribute length.');
       return { kind, length: n === -1 ? undefined : n };
     }
+    case 'createImage':
+      return { kind, ...parseCreateImage(arg) };
     default:
       throw new BadRequestError(`Action ${kind} is not supported by this cloud yet.`);
   }

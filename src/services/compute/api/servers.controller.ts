@@ -9,6 +9,7 @@ import { Microversion } from '../../../common/http/microversion';
 import { Mv } from '../../../common/http/microversion.interceptor';
 import { NovaMicroversion } from '../compute.microversion';
 import { InstanceActionsService } from '../instance-actions.service';
+import { InstanceOpsApi } from '../instance-ops.api';
 import { ServersApi } from '../servers.api';
 import { ServersQuery } from '../servers.query';
 import { CreateServerRequest, MetaItemRequest, MetadataRequest, UpdateServerRequest } from './dto/server.dto';
@@ -31,7 +32,10 @@ function nextLinks(req: FastifyRequest, lastId: string | undefined, more: boolea
 @Controller('v2.1/servers')
 @UseInterceptors(NovaMicroversion)
 export class ServersController {
-  constructor(private readonly servers: ServersApi, private readonly query: ServersQuery, private readonly actions: InstanceActionsService) {}
+  constructor(
+    private readonly servers: ServersApi, private readonly query: ServersQuery, private readonly actions: InstanceActionsService,
+    private readonly ops: InstanceOpsApi,
+  ) {}
 
   @Policy(rules.projectMember) @Post() @HttpCode(202)
   async create(@Req() req: FastifyRequest, @Body() body: CreateServerRequest, @Ctx() ctx: RequestContext, @Mv() mv: Microversion) {
@@ -82,7 +86,10 @@ export class ServersController {
 
   /** One body key names the action (style.md §6); console output answers 200, the rest 202. */
   @Policy(rules.projectMember) @Post(':id/action') @HttpCode(202)
-  async action(@Param('id') id: string, @Body() body: unknown, @Ctx() ctx: RequestContext, @Res({ passthrough: true }) reply: FastifyReply) {
+  async action(
+    @Req() req: FastifyRequest, @Param('id') id: string, @Body() body: unknown, @Ctx() ctx: RequestContext, @Mv() mv: Microversion,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     if (typeof body === 'object' && body !== null && Object.keys(body).length === 1) {
       checkActionForKind((await this.servers.get(id, ctx)).kind, Object.keys(body)[0], id);
     }
@@ -99,6 +106,13 @@ export class ServersController {
         const output = await this.servers.consoleOutput(id, action.length, ctx);
         reply.status(200);
         return { output };
+      }
+      case 'createImage': {
+        const imageId = await this.ops.createImage(id, action.name, action.metadata, ctx);
+        // From 2.45 the body names the image; before, only the Location header does.
+        if (mv.atLeast('2.45')) return { image_id: imageId };
+        reply.header('location', `${computeBase(req).replace(/\/compute$/, '/image')}/v2/images/${imageId}`);
+        return undefined;
       }
     }
   }

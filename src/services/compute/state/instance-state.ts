@@ -9,6 +9,7 @@ export const VmState = {
 export const TaskState = {
   scheduling: 'scheduling', spawning: 'spawning', deleting: 'deleting', poweringOn: 'powering-on', poweringOff: 'powering-off',
   rebooting: 'rebooting', rebootingHard: 'rebooting_hard', pausing: 'pausing', unpausing: 'unpausing',
+  imageSnapshot: 'image_snapshot',
 } as const;
 
 /** Nova's numeric power states. */

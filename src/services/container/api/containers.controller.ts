@@ -67,12 +67,6 @@ export class ContainersController {
     await this.servers.stop((await this.containers.get(id, ctx)).id, ctx);
   }
 
-  /** Zun's kill sends a signal; berth stops the container hard (as stop does). */
-  @Policy(rules.projectMember) @Post(':id/kill') @HttpCode(202)
-  async kill(@Param('id') id: string, @Ctx() ctx: RequestContext): Promise<void> {
-    await this.servers.stop((await this.containers.get(id, ctx)).id, ctx);
-  }
-
   @Policy(rules.projectMember) @Post(':id/reboot') @HttpCode(202)
   async reboot(@Param('id') id: string, @Ctx() ctx: RequestContext): Promise<void> {
     await this.servers.reboot((await this.containers.get(id, ctx)).id, 'HARD', ctx);

@@ -81,4 +81,11 @@ export class ImageDataController {
   async data(@Param('id') id: string, @Query('expires') expires: unknown, @Query('signature') signature: unknown, @Res() reply: FastifyReply) {
     return sendData(reply, await this.images.downloadSigned(id, expires, signature));
   }
+
+  /** An agent's capture of an instance, streamed as upload is (never buffered whole). */
+  @Public() @Put(':id/data') @HttpCode(204) @RouteConfig({ [STREAM_BODY]: true })
+  async upload(@Req() req: FastifyRequest, @Param('id') id: string, @Query('expires') expires: unknown, @Query('signature') signature: unknown): Promise<void> {
+    if (!(req.body instanceof Readable)) throw new UnsupportedMediaTypeError('Image data must be sent as application/octet-stream.');
+    await this.images.uploadSigned(id, expires, signature, req.body);
+  }
 }
