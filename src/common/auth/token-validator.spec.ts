@@ -55,6 +55,14 @@ describe(TokenValidator.name, () => {
     }
   });
 
+  it('rejects a tampered token that reuses the signature of one it has cached', async () => {
+    const good = encodeToken(claims(), privateKey);
+    await expect(sut.validate(good)).resolves.toMatchObject({ sub: 'u1' });
+    const tampered = Buffer.from(JSON.stringify({ ...claims(), sub: 'admin' })).toString('base64url') + good.slice(good.indexOf('.'));
+    await expect(sut.validate(tampered)).rejects.toBeInstanceOf(UnauthorizedError);
+    await expect(sut.validate(good)).resolves.toMatchObject({ sub: 'u1' });
+  });
+
   it('rejects an expired token, also once it is cached', async () => {
     await expect(sut.validate(encodeToken(claims({ exp: Date.now() - 1 }), privateKey))).rejects.toBeInstanceOf(UnauthorizedError);
     const soon = encodeToken(claims({ exp: Date.now() + 50 }), privateKey);

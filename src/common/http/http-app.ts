@@ -6,7 +6,7 @@ import { DynamicModule } from '@nestjs/common';
 import { FaultFilter } from '../errors/fault.filter';
 import { NestPinoLogger } from '../logging/nest-logger';
 import { createValidationPipe } from '../validation/validation.pipe';
-import { httpDuration, httpRequests } from './metrics';
+import { httpMetrics } from './metrics';
 import { serviceForPath } from './service-prefixes';
 import { BadRequestError, UnsupportedMediaTypeError } from '../errors/api-error';
 
@@ -23,6 +23,8 @@ export async function createHttpApp(root: DynamicModule, log: Logger, maxBodyByt
     genReqId: () => `req-${randomUUID()}`,
     exposeHeadRoutes: false,
     logger: false,
+    // berth uses no Nest middleware, and @fastify/middie would otherwise run an onRequest hook on every request.
+    skipMiddie: true,
     routerOptions: { maxParamLength: 1024, ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
   } as ConstructorParameters<typeof FastifyAdapter>[0]);
   const app = await NestFactory.create<NestFastifyApplication>(root, adapter, { logger: new NestPinoLogger(log.child({ component: 'nest' })), abortOnError: false, bodyParser: false });
@@ -59,9 +61,7 @@ export async function createHttpApp(root: DynamicModule, log: Logger, maxBodyByt
   });
   fastify.addHook('onResponse', (req, reply, done) => {
     const ms = reply.elapsedTime;
-    const service = serviceForPath(req.url)?.type ?? 'berth';
-    httpRequests.inc({ service, method: req.method, status: reply.statusCode });
-    httpDuration.observe({ service }, ms / 1000);
+    httpMetrics.record(serviceForPath(req.url)?.type ?? 'berth', req.method, reply.statusCode, ms / 1000);
     log.info({ req_id: req.id, method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(ms * 100) / 100 }, 'request');
     done();
   });

@@ -7,16 +7,19 @@ type VersionedRequest = FastifyRequest & { microversion?: Microversion };
 
 /** Negotiates the request's microversion and echoes it in the response headers. */
 export function microversionInterceptor(policy: MicroversionPolicy) {
+  const vary = ['OpenStack-API-Version', policy.legacyHeader].filter(Boolean).join(', ');
   @Injectable()
   class MicroversionInterceptor implements NestInterceptor {
     intercept(execution: ExecutionContext, next: CallHandler): Observable<unknown> {
-      const req = execution.switchToHttp().getRequest<VersionedRequest>();
-      const reply = execution.switchToHttp().getResponse<FastifyReply>();
+      const http = execution.switchToHttp();
+      const req = http.getRequest<VersionedRequest>();
+      const reply = http.getResponse<FastifyReply>();
       const v = negotiateMicroversion(req.headers, policy);
       req.microversion = v;
-      reply.header('OpenStack-API-Version', `${policy.service} ${v}`);
-      if (policy.legacyHeader) reply.header(policy.legacyHeader, v.toString());
-      reply.header('Vary', ['OpenStack-API-Version', policy.legacyHeader].filter(Boolean).join(', '));
+      const version = v.toString();
+      reply.header('OpenStack-API-Version', `${policy.service} ${version}`);
+      if (policy.legacyHeader) reply.header(policy.legacyHeader, version);
+      reply.header('Vary', vary);
       return next.handle();
     }
   }

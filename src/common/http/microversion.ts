@@ -11,13 +11,31 @@ export class Microversion {
 
   /** True when this version is at least `v` ("2.47"). */
   atLeast(v: string): boolean {
-    const o = Microversion.parse(v)!;
-    return this.major > o.major || (this.major === o.major && this.minor >= o.minor);
+    return this.compare(known(v)) >= 0;
+  }
+
+  compare(o: Microversion): number {
+    return this.major - o.major || this.minor - o.minor;
   }
 
   toString(): string {
     return `${this.major}.${this.minor}`;
   }
+}
+
+/**
+ * The versions the code names (policy bounds, atLeast("2.47") in views), parsed once: views ask for
+ * every item of a list on every request.
+ */
+const knownVersions = new Map<string, Microversion>();
+function known(text: string): Microversion {
+  let v = knownVersions.get(text);
+  if (!v) {
+    v = Microversion.parse(text);
+    if (!v) throw new Error(`not a microversion: ${text}`);
+    knownVersions.set(text, v);
+  }
+  return v;
 }
 
 export interface MicroversionPolicy {
@@ -35,8 +53,8 @@ export interface MicroversionPolicy {
  * outside [min, max] → 406.
  */
 export function negotiateMicroversion(headers: Record<string, string | string[] | undefined>, policy: MicroversionPolicy): Microversion {
-  const min = Microversion.parse(policy.min)!;
-  const max = Microversion.parse(policy.max)!;
+  const min = known(policy.min);
+  const max = known(policy.max);
   let requested: string | undefined;
   const generic = headers['openstack-api-version'];
   for (const value of (Array.isArray(generic) ? generic : generic ? [generic] : []).flatMap((v) => v.split(','))) {
@@ -51,7 +69,7 @@ export function negotiateMicroversion(headers: Record<string, string | string[] 
   if (requested.trim().toLowerCase() === 'latest') return max;
   const v = Microversion.parse(requested);
   if (!v) throw new BadRequestError(`Invalid API version request string: ${requested}.`);
-  if (!v.atLeast(min.toString()) || (v.major > max.major || (v.major === max.major && v.minor > max.minor))) {
+  if (v.compare(min) < 0 || v.compare(max) > 0) {
     throw new NotAcceptableError(`Version ${v} is not supported by the API. Minimum is ${min} and maximum is ${max}.`);
   }
   return v;

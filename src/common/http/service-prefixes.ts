@@ -23,9 +23,15 @@ export const SERVICE_ENDPOINTS: Record<ServiceName, ServiceEndpointSpec> = {
   container: { prefix: '/container', type: 'container', name: 'zun', catalogPath: '/container/v1', faults: 'zun' },
 };
 
+const BY_PREFIX = new Map(Object.values(SERVICE_ENDPOINTS).map((spec) => [spec.prefix, spec]));
+
+/** The service a request path belongs to: its first segment ("/compute/v2.1/servers?x" → "/compute"). Runs on every request. */
 export function serviceForPath(url: string): ServiceEndpointSpec | undefined {
-  for (const spec of Object.values(SERVICE_ENDPOINTS)) {
-    if (url === spec.prefix || url.startsWith(`${spec.prefix}/`) || url.startsWith(`${spec.prefix}?`)) return spec;
+  let end = 1;
+  while (end < url.length) {
+    const c = url.charCodeAt(end);
+    if (c === 0x2f || c === 0x3f) break; // "/" or "?"
+    end++;
   }
-  return undefined;
+  return BY_PREFIX.get(url.slice(0, end));
 }
