@@ -7,7 +7,7 @@ import { MESSAGE_BUS, MessageBus, Subscription } from '../../common/messaging/me
 import { RpcClient } from '../../common/messaging/rpc-client';
 import { serveContract } from '../../common/messaging/rpc-server';
 import { AGENT_RPC, AgentRpc } from '../../contracts/agent/agent.rpc';
-import { HostResources, InstanceSpec, InstanceStatus, PowerState } from '../../contracts/agent/agent.types';
+import { HostResources, ImageRef, InstanceSpec, InstanceStatus, PowerState } from '../../contracts/agent/agent.types';
 import { COMPUTE_RPC, ComputeRpc, InstanceEventKind } from '../../contracts/compute/compute.rpc';
 import { IMAGE_RPC, ImageRpc } from '../../contracts/image/image.rpc';
 import { RpcHandlers } from '../../contracts/rpc';
@@ -19,10 +19,10 @@ import { InstanceActionsService } from './instance-actions.service';
 import { CAPTURE_ACTIONS, CAPTURE_EVENT } from './instance-ops.api';
 import { InstanceRepository } from './instance.repository';
 import { ClaimFailedError, PlacementService } from './placement/placement.service';
-import { ScheduleRequest, selectHosts } from './scheduler/host-selector';
+import { ScheduleRequest, SelectionResult, selectHosts } from './scheduler/host-selector';
+import { HostState, HostStateCache } from './scheduler/host-state';
 import { POWER_STATE_CODE, TaskState, VmState } from './state/instance-state';
 import { LOGGER } from '../../common/logging/logger';
-import { DEFAULT_ZONE } from './zones/availability-zones';
 
 /** What the last build attempt was, kept on the instance so a failed spawn can be rescheduled. */
 interface BuildAttempt {
@@ -31,6 +31,12 @@ interface BuildAttempt {
 }
 
 const ATTEMPT_KEY = 'berth:build';
+
+/**
+ * How long builds share one image reference. Its signed data URL is valid for an hour
+ * (DATA_URL_TTL_SECONDS), so a reference handed out up to a minute later is still good.
+ */
+const IMAGE_REF_TTL_MS = 60_000;
 
 /** After an agent event, the instance moves from these task states to this state. */
 const EVENT_OUTCOMES: Partial<Record<InstanceEventKind, { action: string; fromTask: string[]; vmState: string; powerState: PowerState }>> = {
@@ -54,6 +60,7 @@ export class ComputeManager implements RpcHandlers<ComputeRpc>, OnApplicationBoo
   private readonly agents: RpcClient<AgentRpc>;
   private readonly images: RpcClient<ImageRpc>;
   private readonly self: RpcClient<ComputeRpc>;
+  private readonly imageRefs = new Map<string, { ref: Promise<ImageRef>; until: number }>();
 
   constructor(
     @Inject(DATA_SOURCE) private readonly db: DataSource,
@@ -64,6 +71,7 @@ export class ComputeManager implements RpcHandlers<ComputeRpc>, OnApplicationBoo
     private readonly actions: InstanceActionsService,
     private readonly hosts: HostsService,
     private readonly placement: PlacementService,
+    private readonly hostStates: HostStateCache,
   ) {
     this.agents = new RpcClient(bus, AGENT_RPC);
     this.images = new RpcClient(bus, IMAGE_RPC);
@@ -87,7 +95,7 @@ export class ComputeManager implements RpcHandlers<ComputeRpc>, OnApplicationBoo
    * its resources claimed. Every replica may run it; the guarded transitions make it idempotent.
    */
   async rescueStuckBuilds(): Promise<void> {
-    const down = (await this.hosts.list()).filter((s) => !this.hosts.isUp(s)).map((s) => s.host);
+    const down = (await this.hostStates.hosts()).filter((h) => !this.hosts.isUp(h)).map((h) => h.host);
     const stuck: { id: string; host: string | null; timed_out: boolean }[] = await this.db.query(
       `SELECT id, host, updated_at < now() - make_interval(secs => $2) AS timed_out FROM compute.instances
        WHERE deleted_at IS NULL AND vm_state = 'building' AND task_state = 'spawning'
@@ -118,36 +126,48 @@ export class ComputeManager implements RpcHandlers<ComputeRpc>, OnApplicationBoo
       differentHost: await this.hostsOf(inst.schedulerHints.different_host as string[] | undefined),
       group: await this.groupRequest(inst),
     };
-    const services = await this.hosts.list();
-    const { candidates, trail } = selectHosts(services, await this.placement.usages(), request, (s) => !s.disabled && this.hosts.isUp(s), this.settings.weigher);
-    for (const candidate of this.subsetFirst(candidates)) {
-      const claimed = await this.db.transaction(async (tx) => {
-        if (request.group) {
-          // Members of one group are placed one at a time, each seeing where the others went.
-          await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [inst.schedulerHints.group]);
-          const now = await this.groupRequest(inst);
-          if (now && (now.policy === 'anti-affinity' ? now.memberHosts.includes(candidate.host)
-            : now.policy === 'affinity' && now.memberHosts.length > 0 && !now.memberHosts.includes(candidate.host))) {
-            throw new ClaimFailedError('server group policy');
-          }
+    const owner = { projectId: inst.projectId, userId: inst.userId };
+    const claimedOn = (candidate: HostState): Promise<boolean> => this.db.transaction(async (tx) => {
+      if (request.group) {
+        // Members of one group are placed one at a time, each seeing where the others went.
+        await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [inst.schedulerHints.group]);
+        const now = await this.groupRequest(inst);
+        if (now && (now.policy === 'anti-affinity' ? now.memberHosts.includes(candidate.host)
+          : now.policy === 'affinity' && now.memberHosts.length > 0 && !now.memberHosts.includes(candidate.host))) {
+          throw new ClaimFailedError('server group policy');
         }
-        await this.placement.claim(tx, inst.id, candidate.providerId, request.resources, { projectId: inst.projectId, userId: inst.userId });
-        const moved = await this.instances.transition(inst.id, {
-          fromVm: [VmState.building], fromTask: [TaskState.scheduling],
-          set: { host: candidate.host, taskState: TaskState.spawning, availabilityZone: services.find((svc) => svc.host === candidate.host)?.zone ?? DEFAULT_ZONE },
-        }, tx);
-        if (!moved) throw new ClaimFailedError('instance changed while scheduling');
-        await tx.query(`UPDATE compute.instances SET scheduler_hints = scheduler_hints || $2::jsonb WHERE id = $1`,
-          [inst.id, JSON.stringify({ [ATTEMPT_KEY]: { attempt: p.attempt, triedHosts: [...p.triedHosts, candidate.host] } satisfies BuildAttempt })]);
-        return true;
-      }).catch((e: unknown) => {
-        if (e instanceof ClaimFailedError) return false;
-        throw e;
-      });
-      if (!claimed) continue;
-      await this.actions.eventFinish(inst.id, 'create', 'conductor_schedule_and_build_instances', 'Success', { details: `host ${candidate.host}` });
-      await this.spawnOn(inst, candidate.host, ctx);
-      return;
+      }
+      await this.placement.claim(tx, inst.id, candidate.usage.providerId, request.resources, owner);
+      const moved = await this.instances.moveIf(inst.id, {
+        fromVm: [VmState.building], fromTask: [TaskState.scheduling],
+        set: { host: candidate.host, taskState: TaskState.spawning, availabilityZone: candidate.zone },
+        mergeHints: { [ATTEMPT_KEY]: { attempt: p.attempt, triedHosts: [...p.triedHosts, candidate.host] } satisfies BuildAttempt },
+      }, tx);
+      if (!moved) throw new ClaimFailedError('instance changed while scheduling');
+      await this.actions.eventFinish(inst.id, 'create', 'conductor_schedule_and_build_instances', 'Success', {
+        details: `host ${candidate.host}`, next: { event: 'compute_build_and_run_instance', host: candidate.host },
+      }, tx);
+      return true;
+    }).catch((e: unknown) => {
+      if (e instanceof ClaimFailedError) return false;
+      throw e;
+    });
+    // First on the shared view of the hosts; if no host takes the build there, once more on a
+    // fresh read (skipping hosts already tried), so "no valid host" is never the view's staleness.
+    const started = Date.now();
+    const tried = new Set<string>();
+    let trail: SelectionResult['trail'] = [];
+    for (const notBefore of [undefined, started]) {
+      const selection = selectHosts(await this.hostStates.hosts(notBefore), request, (h) => !h.disabled && this.hosts.isUp(h), this.settings.weigher);
+      trail = selection.trail;
+      for (const candidate of this.subsetFirst(selection.candidates)) {
+        if (tried.has(candidate.host)) continue;
+        tried.add(candidate.host);
+        this.hostStates.consume(candidate, request.resources);
+        if (!(await claimedOn(candidate))) continue;
+        await this.spawnOn(inst, candidate.host, ctx);
+        return;
+      }
     }
     const why = trail.find((t) => t.left === 0);
     await this.fail(inst.id, 'create', 'conductor_schedule_and_build_instances',
@@ -155,23 +175,10 @@ export class ComputeManager implements RpcHandlers<ComputeRpc>, OnApplicationBoo
   }
 
   async instanceEvent(p: { instanceId: string; host: string; event: InstanceEventKind; powerState: PowerState; message?: string }, ctx: RequestContext): Promise<void> {
+    if (p.event === 'spawned') return this.spawned(p, ctx);
     const inst = await this.instances.find(p.instanceId);
     if (!inst || (inst.host && inst.host !== p.host)) return;
     switch (p.event) {
-      case 'spawned': {
-        const moved = await this.instances.transition(inst.id, {
-          fromVm: [VmState.building], fromTask: [TaskState.spawning],
-          // Created but not started (Zun's create without run): stopped, and not launched yet.
-          set: p.powerState === 'shutdown'
-            ? { vmState: VmState.stopped, taskState: null, powerState: POWER_STATE_CODE.shutdown }
-            : { vmState: VmState.active, taskState: null, powerState: POWER_STATE_CODE[p.powerState], launchedAt: new Date() },
-        });
-        if (moved) {
-          await this.actions.eventFinish(inst.id, 'create', 'compute_build_and_run_instance', 'Success', { final: true });
-          await this.bus.notify('compute.instance.create.end', { instance_id: inst.id, host: p.host }, ctx).catch(() => undefined);
-        }
-        return;
-      }
       case 'spawn_failed':
         return this.reschedule(inst, p.message ?? 'spawn failed', ctx);
       case 'destroyed':
@@ -200,6 +207,26 @@ export class ComputeManager implements RpcHandlers<ComputeRpc>, OnApplicationBoo
         if (moved) await this.actions.eventFinish(inst.id, outcome.action, `compute_${outcome.action}_instance`, 'Success', { final: true });
       }
     }
+  }
+
+  /**
+   * A build finished: one transaction moves the instance out of spawning and finishes the build
+   * step, guarded on the instance still spawning on the reporting host (a duplicate or late report
+   * changes nothing), without reading the instance first.
+   */
+  private async spawned(p: { instanceId: string; host: string; powerState: PowerState }, ctx: RequestContext): Promise<void> {
+    const moved = await this.db.transaction(async (tx) => {
+      const changed = await this.instances.moveIf(p.instanceId, {
+        fromVm: [VmState.building], fromTask: [TaskState.spawning], onHost: p.host,
+        // Created but not started (Zun's create without run): stopped, and not launched yet.
+        set: p.powerState === 'shutdown'
+          ? { vmState: VmState.stopped, taskState: null, powerState: POWER_STATE_CODE.shutdown }
+          : { vmState: VmState.active, taskState: null, powerState: POWER_STATE_CODE[p.powerState], launchedAt: new Date() },
+      }, tx);
+      if (changed) await this.actions.eventFinish(p.instanceId, 'create', 'compute_build_and_run_instance', 'Success', { final: true }, tx);
+      return changed;
+    });
+    if (moved) await this.bus.notify('compute.instance.create.end', { instance_id: p.instanceId, host: p.host }, ctx).catch(() => undefined);
   }
 
   /**
@@ -256,10 +283,10 @@ export class ComputeManager implements RpcHandlers<ComputeRpc>, OnApplicationBoo
     }
   }
 
+  /** Starts the build on the host the claim went to (its action event started with the claim). */
   private async spawnOn(inst: InstanceEntity, host: string, ctx: RequestContext): Promise<void> {
-    await this.actions.eventStart(inst.id, 'create', 'compute_build_and_run_instance', host);
     try {
-      const image = await this.images.call('getImageRef', { imageId: inst.imageRef! }, systemContext(ctx.requestId), { timeoutMs: 15000 });
+      const image = await this.imageRef(inst.imageRef!, ctx);
       const spec: InstanceSpec = {
         id: inst.id, name: inst.name, projectId: inst.projectId, userId: inst.userId, kind: inst.kind,
         flavor: {
@@ -274,6 +301,24 @@ export class ComputeManager implements RpcHandlers<ComputeRpc>, OnApplicationBoo
     } catch (err) {
       await this.reschedule(inst, `could not start the build on ${host}: ${(err as Error).message}`, ctx);
     }
+  }
+
+  /**
+   * What an agent needs to fetch the image, shared by the builds of IMAGE_REF_TTL_MS instead of an
+   * RPC to the image service per build. An image deleted meanwhile fails at the agent's download,
+   * as in Nova, unless the host already has it.
+   */
+  private imageRef(imageId: string, ctx: RequestContext): Promise<ImageRef> {
+    const now = Date.now();
+    const cached = this.imageRefs.get(imageId);
+    if (cached && cached.until > now) return cached.ref;
+    for (const [id, old] of this.imageRefs) if (old.until <= now) this.imageRefs.delete(id);
+    const ref = this.images.call('getImageRef', { imageId }, systemContext(ctx.requestId), { timeoutMs: 15000 });
+    this.imageRefs.set(imageId, { ref, until: now + IMAGE_REF_TTL_MS });
+    ref.catch(() => {
+      if (this.imageRefs.get(imageId)?.ref === ref) this.imageRefs.delete(imageId);
+    });
+    return ref;
   }
 
   /** A failed build gives back its claim and tries another host, a bounded number of times. */

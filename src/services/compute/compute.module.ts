@@ -16,12 +16,13 @@ import { InstanceOpsApi } from './instance-ops.api';
 import { InstanceRepository } from './instance.repository';
 import { PlacementService } from './placement/placement.service';
 import { QuotasModule } from './quotas/quotas.module';
+import { HostStateModule } from './scheduler/host-state.module';
 import { ServersApi } from './servers.api';
 import { ServersQuery } from './servers.query';
 import { ZonesModule } from './zones/zones.module';
 
 @Module({
-  imports: [AggregatesModule, FlavorsModule, QuotasModule, ZonesModule],
+  imports: [AggregatesModule, FlavorsModule, HostStateModule, QuotasModule, ZonesModule],
   controllers: [ComputeVersionsController, ServersController, ServicesController, HypervisorsController, ServerGroupsController],
   providers: [
     {

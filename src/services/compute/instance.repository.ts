@@ -3,18 +3,50 @@ import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { DATA_SOURCE } from '../../common/database/database.module';
 import { InstanceEntity } from './entities/instance.entity';
 
+type Settable = 'vmState' | 'taskState' | 'powerState' | 'host' | 'availabilityZone' | 'fault' | 'launchedAt' | 'terminatedAt' | 'locked' | 'lockedReason';
+
 export interface Transition {
   /** Allowed current vm_states (any when absent). */
   fromVm?: string[];
   /** Allowed current task_states; null means "no task running". */
   fromTask?: (string | null)[];
-  set: Partial<Pick<InstanceEntity, 'vmState' | 'taskState' | 'powerState' | 'host' | 'availabilityZone' | 'fault' | 'launchedAt' | 'terminatedAt' | 'locked' | 'lockedReason'>>;
+  /** The host the instance must be on (an agent's report counts only for the host it is on). */
+  onHost?: string;
+  set: Partial<Pick<InstanceEntity, Settable>>;
+  /** Keys merged into scheduler_hints by the same UPDATE. */
+  mergeHints?: Record<string, unknown>;
 }
+
+const COLUMNS: Record<Settable, string> = {
+  vmState: 'vm_state', taskState: 'task_state', powerState: 'power_state', host: 'host', availabilityZone: 'availability_zone', fault: 'fault',
+  launchedAt: 'launched_at', terminatedAt: 'terminated_at', locked: 'locked', lockedReason: 'locked_reason',
+};
 
 /** All SQL for instances, including the guarded (compare-and-swap) state change. */
 @Injectable()
 export class InstanceRepository {
   constructor(@Inject(DATA_SOURCE) private readonly db: DataSource) {}
+
+  /**
+   * Inserts new instances with one plain INSERT (TypeORM's insert builds and post-processes far
+   * more than this per row), and sets their created/updated times on the entities as written.
+   */
+  async insertNew(rows: InstanceEntity[], tx?: EntityManager): Promise<void> {
+    const columns = this.db.getMetadata(InstanceEntity).columns;
+    const now = new Date();
+    const params: unknown[] = [];
+    const tuples = rows.map((row) => {
+      Object.assign(row, { createdAt: now, updatedAt: now, deletedAt: null });
+      const values = columns.map((c) => {
+        const value = c.getEntityValue(row) ?? null;
+        return `$${params.push(c.type === 'jsonb' && value !== null ? JSON.stringify(value) : value)}`;
+      });
+      return `(${values.join(', ')})`;
+    });
+    await (tx ?? this.db.manager).query(
+      `INSERT INTO compute.instances (${columns.map((c) => c.databaseName).join(', ')}) VALUES ${tuples.join(', ')}`, params,
+    );
+  }
 
   find(id: string): Promise<InstanceEntity | null> {
     return this.db.getRepository(InstanceEntity).findOneBy({ id, deletedAt: IsNull() });
@@ -26,19 +58,33 @@ export class InstanceRepository {
    */
   async transition(id: string, t: Transition, tx?: EntityManager): Promise<InstanceEntity | undefined> {
     const m = tx ?? this.db.manager;
-    const qb = m.createQueryBuilder().update(InstanceEntity).set({ ...t.set, updatedAt: () => 'now()' } as never)
-      .where('id = :id AND deleted_at IS NULL', { id });
-    if (t.fromVm) qb.andWhere('vm_state IN (:...fromVm)', { fromVm: t.fromVm });
+    if (!(await this.moveIf(id, t, m))) return undefined;
+    return (await m.getRepository(InstanceEntity).findOneBy({ id })) ?? undefined;
+  }
+
+  /**
+   * The same guarded change as `transition`, as one UPDATE that reads nothing back: true when
+   * the instance was in an allowed state and changed. For the build path, which needs no row.
+   */
+  async moveIf(id: string, t: Transition, tx?: EntityManager): Promise<boolean> {
+    const params: unknown[] = [id];
+    const param = (v: unknown) => `$${params.push(v)}`;
+    const sets = ['updated_at = now()'];
+    for (const [key, value] of Object.entries(t.set) as [Settable, unknown][]) {
+      sets.push(`${COLUMNS[key]} = ${param(key === 'fault' && value !== null ? JSON.stringify(value) : value)}`);
+    }
+    if (t.mergeHints) sets.push(`scheduler_hints = scheduler_hints || ${param(JSON.stringify(t.mergeHints))}::jsonb`);
+    const where = ['id = $1', 'deleted_at IS NULL'];
+    if (t.fromVm) where.push(`vm_state = ANY(${param(t.fromVm)})`);
     if (t.fromTask) {
       const named = t.fromTask.filter((s): s is string => s !== null);
       const allowNull = t.fromTask.includes(null);
-      if (named.length && allowNull) qb.andWhere('(task_state IN (:...named) OR task_state IS NULL)', { named });
-      else if (named.length) qb.andWhere('task_state IN (:...named)', { named });
-      else qb.andWhere('task_state IS NULL');
+      const any = named.length ? `task_state = ANY(${param(named)})` : undefined;
+      where.push(any && allowNull ? `(${any} OR task_state IS NULL)` : any ?? 'task_state IS NULL');
     }
-    const res = await qb.execute();
-    if (!res.affected) return undefined;
-    return (await m.getRepository(InstanceEntity).findOneBy({ id })) ?? undefined;
+    if (t.onHost !== undefined) where.push(`host = ${param(t.onHost)}`);
+    const [, affected] = await (tx ?? this.db.manager).query(`UPDATE compute.instances SET ${sets.join(', ')} WHERE ${where.join(' AND ')}`, params) as [unknown, number];
+    return affected > 0;
   }
 
   /** Soft delete: the row stays for usage accounting and os-instance-actions. */

@@ -99,7 +99,8 @@ export class ServersApi {
           locked: false, lockedReason: null, description: dto.description ?? null, reservationId, launchIndex: i, fault: null,
           launchedAt: null, terminatedAt: null,
         });
-        rows.push(await tx.getRepository(InstanceEntity).save(inst));
+        await this.instances.insertNew([inst], tx);
+        rows.push(inst);
         await this.actions.start(inst.id, 'create', ctx, tx);
         if (group) await tx.getRepository(ServerGroupMemberEntity).insert({ groupId: group.id, instanceId: inst.id });
       }

@@ -22,6 +22,12 @@ function truthy(v: unknown): boolean {
 }
 
 /**
+ * The columns a page needs: `full` for detail views, `ref` (id and name) for GET /servers, which
+ * then reads no jsonb and builds no full entities: pollers list often and long.
+ */
+export type ServersView = 'full' | 'ref';
+
+/**
  * GET /servers and /servers/detail: filters, sort and keyset paging in SQL (one query per page),
  * so a page costs the same whatever the number of servers.
  */
@@ -29,8 +35,9 @@ function truthy(v: unknown): boolean {
 export class ServersQuery {
   constructor(@Inject(DATA_SOURCE) private readonly db: DataSource) {}
 
-  async list(q: Record<string, unknown>, ctx: RequestContext): Promise<{ items: InstanceEntity[]; more: boolean }> {
+  async list(q: Record<string, unknown>, ctx: RequestContext, view: ServersView = 'full'): Promise<{ items: InstanceEntity[]; more: boolean }> {
     const qb = this.db.getRepository(InstanceEntity).createQueryBuilder('i');
+    if (view === 'ref') qb.select(['i.id', 'i.name']);
     const changesSince = first(q['changes-since']) ?? first(q.changes_since);
     if (changesSince) {
       const t = Date.parse(changesSince);

@@ -6,6 +6,7 @@ import { BadRequestError, ConflictError, NotFoundError } from '../../../common/e
 import { AggregateEntity, AggregateHostEntity } from '../entities/aggregate.entity';
 import { ComputeServiceEntity } from '../entities/compute-service.entity';
 import { DEFAULT_ZONE } from '../zones/availability-zones';
+import { HostStateCache } from '../scheduler/host-state';
 
 export const AZ_KEY = 'availability_zone';
 
@@ -27,7 +28,7 @@ function invalidAction(action: string, id: number, reason: string): BadRequestEr
  */
 @Injectable()
 export class AggregatesApi {
-  constructor(@Inject(DATA_SOURCE) private readonly db: DataSource) {}
+  constructor(@Inject(DATA_SOURCE) private readonly db: DataSource, private readonly hostStates: HostStateCache) {}
 
   async list(): Promise<Aggregate[]> {
     const aggregates = await this.db.getRepository(AggregateEntity).find({ order: { id: 'ASC' } });
@@ -54,7 +55,7 @@ export class AggregatesApi {
   }
 
   async update(id: string, patch: { name?: string; zone?: string | null }): Promise<Aggregate> {
-    return this.db.transaction(async (tx) => {
+    return this.rezoning(async (tx) => {
       const agg = await this.load(tx, parseId(id), true);
       if (patch.name !== undefined && patch.name !== agg.entity.name) await this.checkName(tx, patch.name);
       const metadata = { ...agg.entity.metadata };
@@ -76,7 +77,7 @@ export class AggregatesApi {
   }
 
   async addHost(id: string, host: string): Promise<Aggregate> {
-    return this.db.transaction(async (tx) => {
+    return this.rezoning(async (tx) => {
       const agg = await this.load(tx, parseId(id), true);
       if (!(await tx.getRepository(ComputeServiceEntity).existsBy({ host }))) throw new NotFoundError(`Compute host ${host} could not be found.`);
       if (agg.hosts.includes(host)) throw new ConflictError(`Aggregate ${agg.entity.id} already has host ${host}.`);
@@ -95,7 +96,7 @@ export class AggregatesApi {
   }
 
   async removeHost(id: string, host: string): Promise<Aggregate> {
-    return this.db.transaction(async (tx) => {
+    return this.rezoning(async (tx) => {
       const agg = await this.load(tx, parseId(id), true);
       if (!agg.hosts.includes(host)) throw new NotFoundError(`Aggregate ${agg.entity.id} has no host ${host}.`);
       if (agg.entity.metadata[AZ_KEY] && (await this.zonesOf(tx, host, agg.entity.id)).length === 0) {
@@ -109,7 +110,7 @@ export class AggregatesApi {
 
   /** Nova's set_metadata: a null value removes the key; `availability_zone` moves the hosts. */
   async setMetadata(id: string, changes: Record<string, string | null>): Promise<Aggregate> {
-    return this.db.transaction(async (tx) => {
+    return this.rezoning(async (tx) => {
       const agg = await this.load(tx, parseId(id), true);
       const metadata = { ...agg.entity.metadata };
       for (const [key, value] of Object.entries(changes)) {
@@ -119,6 +120,13 @@ export class AggregatesApi {
       await this.save(tx, agg, { name: agg.entity.name, metadata }, 'update');
       return this.load(tx, agg.entity.id);
     });
+  }
+
+  /** A transaction that may move hosts between zones; once committed, the scheduler reads hosts again. */
+  private async rezoning<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {
+    const out = await this.db.transaction(work);
+    this.hostStates.invalidate();
+    return out;
   }
 
   /** Writes name/metadata; a zone change is checked against the hosts' other aggregates and instances. */

@@ -52,7 +52,7 @@ export class ServersController {
 
   @Policy(rules.projectReader) @Get()
   async list(@Req() req: FastifyRequest, @Query() q: Record<string, unknown>, @Ctx() ctx: RequestContext) {
-    const page = await this.query.list(q, ctx);
+    const page = await this.query.list(q, ctx, 'ref');
     const base = computeBase(req);
     const links = nextLinks(req, page.items[page.items.length - 1]?.id, page.more);
     return { servers: page.items.map((i) => renderServerRef(i, base)), ...(links ? { servers_links: links } : {}) };

@@ -33,6 +33,25 @@ export interface ProviderUsage {
 
 const CLASSES: ResourceClass[] = ['VCPU', 'MEMORY_MB', 'DISK_GB'];
 
+/** A provider's capacity and usage from its inventory rows: (total - reserved) * ratio, minus used. */
+export function providerUsage(
+  p: Pick<ResourceProviderEntity, 'id' | 'name' | 'generation' | 'traits'>,
+  inventories: Pick<InventoryEntity, 'resourceClass' | 'total' | 'reserved' | 'maxUnit' | 'allocationRatio' | 'used'>[],
+): ProviderUsage {
+  const zero = { VCPU: 0, MEMORY_MB: 0, DISK_GB: 0 };
+  const usage: ProviderUsage = { providerId: p.id, name: p.name, generation: p.generation, traits: p.traits, free: { ...zero }, maxUnit: { ...zero }, used: { ...zero }, capacity: { ...zero }, total: { ...zero } };
+  for (const inv of inventories) {
+    const rc = inv.resourceClass as ResourceClass;
+    const capacity = Math.floor((inv.total - inv.reserved) * inv.allocationRatio);
+    usage.capacity[rc] = capacity;
+    usage.total[rc] = inv.total;
+    usage.used[rc] = inv.used;
+    usage.free[rc] = capacity - inv.used;
+    usage.maxUnit[rc] = inv.maxUnit;
+  }
+  return usage;
+}
+
 /**
  * Resource providers, inventories and allocations. Claims are single conditional UPDATEs of each
  * inventory's `used` total inside the caller's transaction: two racing claims cannot both take
@@ -87,44 +106,36 @@ export class PlacementService {
     const inventories = await this.db.getRepository(InventoryEntity).find();
     const byProvider = new Map<string, InventoryEntity[]>();
     for (const inv of inventories) byProvider.set(inv.providerId, [...(byProvider.get(inv.providerId) ?? []), inv]);
-    return providers.map((p) => {
-      const zero = { VCPU: 0, MEMORY_MB: 0, DISK_GB: 0 };
-      const usage: ProviderUsage = { providerId: p.id, name: p.name, generation: p.generation, traits: p.traits, free: { ...zero }, maxUnit: { ...zero }, used: { ...zero }, capacity: { ...zero }, total: { ...zero } };
-      for (const inv of byProvider.get(p.id) ?? []) {
-        const rc = inv.resourceClass as ResourceClass;
-        const capacity = Math.floor((inv.total - inv.reserved) * inv.allocationRatio);
-        usage.capacity[rc] = capacity;
-        usage.total[rc] = inv.total;
-        usage.used[rc] = inv.used;
-        usage.free[rc] = capacity - inv.used;
-        usage.maxUnit[rc] = inv.maxUnit;
-      }
-      return usage;
-    });
+    return providers.map((p) => providerUsage(p, byProvider.get(p.id) ?? []));
   }
 
   /**
    * Claims `resources` on a provider for a consumer, inside `tx`. Throws ClaimFailedError when a
    * class does not fit (a racing claim took it); the caller's transaction then rolls back.
+   *
+   * One statement: the conditional UPDATE of every class's inventory, the allocation rows of
+   * the classes it could take, and the generation bump. A class that does not fit leaves no
+   * inventory row updated, which the count of claimed classes shows.
    */
   async claim(tx: EntityManager, consumerId: string, providerId: string, resources: Resources, owner: { projectId: string; userId: string }): Promise<void> {
-    for (const rc of CLASSES) {
-      const amount = resources[rc] ?? 0;
-      if (amount <= 0) continue;
-      const res = await tx.query(
-        `UPDATE compute.inventories SET used = used + $3
-         WHERE provider_id = $1 AND resource_class = $2 AND $3 <= max_unit AND $3 >= min_unit AND $3 % step_size = 0
-           AND used + $3 <= floor((total - reserved) * allocation_ratio)
-         RETURNING used`,
-        [providerId, rc, amount],
-      );
-      if (res[0].length === 0) throw new ClaimFailedError(`${rc}: not enough left on provider ${providerId}`);
-      await tx.query(
-        `INSERT INTO compute.allocations (consumer_id, provider_id, resource_class, used, project_id, user_id) VALUES ($1, $2, $3, $4, $5, $6)`,
-        [consumerId, providerId, rc, amount, owner.projectId, owner.userId],
-      );
-    }
-    await tx.query(`UPDATE compute.resource_providers SET generation = generation + 1 WHERE id = $1`, [providerId]);
+    const wanted = CLASSES.filter((rc) => (resources[rc] ?? 0) > 0);
+    const [{ claimed }]: { claimed: string[] | null }[] = await tx.query(
+      `WITH wanted AS (SELECT * FROM unnest($2::varchar[], $3::int[]) AS w(resource_class, amount)),
+            taken AS (
+              UPDATE compute.inventories i SET used = i.used + w.amount FROM wanted w
+              WHERE i.provider_id = $1 AND i.resource_class = w.resource_class
+                AND w.amount <= i.max_unit AND w.amount >= i.min_unit AND w.amount % i.step_size = 0
+                AND i.used + w.amount <= floor((i.total - i.reserved) * i.allocation_ratio)
+              RETURNING i.resource_class, w.amount),
+            allocated AS (
+              INSERT INTO compute.allocations (consumer_id, provider_id, resource_class, used, project_id, user_id)
+              SELECT $4, $1, resource_class, amount, $5, $6 FROM taken),
+            bumped AS (UPDATE compute.resource_providers SET generation = generation + 1 WHERE id = $1)
+       SELECT array_agg(resource_class) AS claimed FROM taken`,
+      [providerId, wanted, wanted.map((rc) => resources[rc]), consumerId, owner.projectId, owner.userId],
+    );
+    const missing = wanted.filter((rc) => !claimed?.includes(rc));
+    if (missing.length) throw new ClaimFailedError(`${missing.join(', ')}: not enough left on provider ${providerId}`);
   }
 
   /** Drops everything a consumer holds, giving it back to the providers' totals. Idempotent. */

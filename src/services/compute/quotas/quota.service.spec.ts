@@ -7,8 +7,11 @@ function fakeManager(o: { inTransaction?: boolean; rows?: { resource: string; ha
   const queries: string[] = [];
   const manager = {
     queryRunner: { isTransactionActive: o.inTransaction ?? true },
-    getRepository: () => ({ findBy: async () => { queries.push('limits'); return o.rows ?? []; } }),
     query: async (sql: string) => {
+      if (sql.includes('compute.quotas')) {
+        queries.push('limits');
+        return (o.rows ?? []).map((r) => ({ resource: r.resource, hard_limit: r.hardLimit }));
+      }
       queries.push(sql.trim().split(/\s+/).slice(0, 2).join(' '));
       if (sql.includes('pg_advisory_xact_lock')) return [{}];
       if (sql.includes('compute.instances')) return [{ instances: String(o.usage.instances), cores: String(o.usage.cores), ram: String(o.usage.ram) }];

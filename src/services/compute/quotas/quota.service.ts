@@ -29,9 +29,10 @@ export class QuotaService {
 
   /** A project's limits: its own rows over Nova's defaults. */
   async limits(projectId: string, manager: EntityManager = this.db.manager): Promise<QuotaLimits> {
-    const rows = await manager.getRepository(QuotaEntity).findBy({ projectId });
+    const rows: { resource: string; hard_limit: number }[] = await manager.query(
+      'SELECT resource, hard_limit FROM compute.quotas WHERE project_id = $1', [projectId]);
     const limits: QuotaLimits = { ...QUOTA_DEFAULTS };
-    for (const row of rows) if (row.resource in limits) limits[row.resource as QuotaResource] = row.hardLimit;
+    for (const row of rows) if (row.resource in limits) limits[row.resource as QuotaResource] = row.hard_limit;
     return limits;
   }
 

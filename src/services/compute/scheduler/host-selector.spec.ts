@@ -1,10 +1,9 @@
-import { ComputeServiceEntity } from '../entities/compute-service.entity';
 import { ProviderUsage } from '../placement/placement.service';
-import { ScheduleRequest, selectHosts } from './host-selector';
 import { kindTrait } from '../placement/traits';
+import { ScheduleRequest, selectHosts } from './host-selector';
+import { HostState } from './host-state';
 
-function host(name: string, freeRam: number, opts: { zone?: string; kinds?: string[]; disabled?: boolean } = {}) {
-  const service = Object.assign(new ComputeServiceEntity(), { host: name, zone: opts.zone ?? 'nova', disabled: opts.disabled ?? false });
+function host(name: string, freeRam: number, opts: { zone?: string; kinds?: string[]; disabled?: boolean } = {}): HostState {
   const cap = { VCPU: 16, MEMORY_MB: 8192, DISK_GB: 100 };
   const usage: ProviderUsage = {
     providerId: `rp-${name}`, name, generation: 0, traits: (opts.kinds ?? ['container']).map(kindTrait),
@@ -12,15 +11,15 @@ function host(name: string, freeRam: number, opts: { zone?: string; kinds?: stri
     used: { VCPU: 0, MEMORY_MB: cap.MEMORY_MB - freeRam, DISK_GB: 0 },
     free: { VCPU: 16, MEMORY_MB: freeRam, DISK_GB: 100 },
   };
-  return { service, usage };
+  return { host: name, zone: opts.zone ?? 'nova', disabled: opts.disabled ?? false, forcedDown: false, lastSeenAt: new Date(), usage };
 }
 
 const request = (over: Partial<ScheduleRequest> = {}): ScheduleRequest => ({
   kind: 'container', resources: { VCPU: 1, MEMORY_MB: 512, DISK_GB: 1 }, ignoreHosts: [], ...over,
 });
 
-function run(hosts: ReturnType<typeof host>[], req: ScheduleRequest, weigher: 'spread' | 'pack' = 'spread') {
-  return selectHosts(hosts.map((h) => h.service), hosts.map((h) => h.usage), req, (s) => !s.disabled, weigher).candidates.map((c) => c.host);
+function run(hosts: HostState[], req: ScheduleRequest, weigher: 'spread' | 'pack' = 'spread') {
+  return selectHosts(hosts, req, (h) => !h.disabled, weigher).candidates.map((c) => c.host);
 }
 
 describe(selectHosts.name, () => {
@@ -50,8 +49,11 @@ describe(selectHosts.name, () => {
   });
 
   it('says which filter left no host', () => {
-    const res = selectHosts(hosts.map((h) => h.service), hosts.map((h) => h.usage), request({ resources: { MEMORY_MB: 99999 } }), (s) => !s.disabled, 'spread');
+    const res = selectHosts(hosts, request({ resources: { MEMORY_MB: 99999 } }), (h) => !h.disabled, 'spread');
     expect(res.candidates).toEqual([]);
-    expect(res.trail.find((t) => t.left === 0)?.filter).toBe('resources');
+    expect(res.trail).toEqual([
+      { filter: 'ComputeFilter', left: 4 }, { filter: 'ignoreHosts', left: 4 }, { filter: 'kind', left: 3 }, { filter: 'availabilityZone', left: 3 },
+      { filter: 'resources', left: 0 }, { filter: 'affinity', left: 0 }, { filter: 'antiAffinity', left: 0 }, { filter: 'sameHost', left: 0 }, { filter: 'differentHost', left: 0 },
+    ]);
   });
 });
