@@ -56,6 +56,18 @@ describe('openstack CLI: servers, hypervisors and compute services', () => {
     expect(typeof log).toBe('string');
   });
 
+  it('snapshots a server with server image create --wait, and boots a server from the snapshot', async () => {
+    const image = await okJson(['server', 'image', 'create', '--wait', '--name', 'vm1-snap', '--property', 'purpose=cli', 'vm1'], admin);
+    expect(image).toMatchObject({ name: 'vm1-snap', status: 'active', container_format: 'docker', disk_format: 'raw', visibility: 'private' });
+    expect(JSON.stringify(image.properties)).toMatch(/purpose.*cli/);
+    expect(JSON.stringify(image.properties)).toMatch(/image_type.*snapshot/);
+    const events = await okJson(['server', 'event', 'list', 'vm1'], admin);
+    expect(events[0]).toMatchObject({ Action: 'createImage' });
+    const booted = await okJson([...v('2.37'), 'server', 'create', '--flavor', 'm1.tiny', '--image', 'vm1-snap', '--nic', 'none', '--wait', 'vm1-copy'], admin);
+    expect(booted).toMatchObject({ status: 'ACTIVE', image: expect.stringContaining('vm1-snap') });
+    await ok(['server', 'delete', '--wait', 'vm1-copy'], admin);
+  });
+
   it('lists hypervisors and compute services, and disables a host with a reason', async () => {
     const hypervisors = await okJson(['hypervisor', 'list'], admin);
     expect(hypervisors).toHaveLength(3);

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { adminOsEnv, BerthProcess, startAllInOne } from '../utils/berth-process';
-import { fails, ok, okJson } from '../utils/openstack-cli';
+import { fails, ok, okJson, openstack } from '../utils/openstack-cli';
 
 jest.setTimeout(240_000);
 
@@ -59,6 +59,47 @@ describe('openstack CLI: appcontainer (zunclient)', () => {
     await ok(['appcontainer', 'delete', '--force', 'c1'], admin);
     for (let i = 0; i < 100 && (await okJson(['appcontainer', 'list'], admin)).length > 0; i++) await new Promise((r) => setTimeout(r, 200));
     expect(await okJson(['appcontainer', 'list'], admin)).toEqual([]);
+  });
+
+  it('kills with a signal, lists processes, shows stats and commits a container into an image that runs', async () => {
+    await ok(['appcontainer', 'run', '--name', 'c3', '--memory', '128', 'app', 'sh', '-c', 'trap "exit 0" TERM; while true; do sleep 1; done'], admin);
+    await waitStatus('c3', 'Running');
+
+    const stats = await okJson(['appcontainer', 'stats', 'c3'], admin);
+    expect(stats).toMatchObject({ CONTAINER: 'c3', 'MEM LIMIT(MiB)': 128, 'BLOCK I/O(B)': expect.stringMatching(/^\d+\/\d+$/) });
+    expect(Object.keys(stats)).toEqual(expect.arrayContaining(['CPU %', 'MEM USAGE(MiB)', 'MEM %', 'NET I/O(B)']));
+
+    // zunclient 4.5's top prints with Python 2's `print "%-20s" % x`, which fails on Python 3 after the
+    // request succeeded; the answer is read from the debug log of the request instead.
+    const top = await openstack(['--debug', 'appcontainer', 'top', 'c3'], admin);
+    const answer = top.stderr.split(/GET \/container\/v1\/containers\/c3\/top\S* HTTP\/1.1" 200/)[1]?.match(/^RESP BODY: (.*)$/m)?.[1];
+    expect(JSON.parse(answer ?? 'null')).toEqual({ Titles: ['PID', 'USER', 'COMMAND'], Processes: [['1', 'root', expect.stringContaining('while true')]] });
+
+    // The command prints its outcome and exits 0 either way.
+    expect(await ok(['appcontainer', 'kill', '--signal', 'SIGBOGUS', 'c3'], admin)).toMatch(/failed: .*SIGBOGUS/);
+    expect(await ok(['appcontainer', 'kill', '--signal', 'SIGTERM', 'c3'], admin)).toMatch(/has been accepted/);
+    await waitStatus('c3', 'Stopped');
+    await ok(['appcontainer', 'start', 'c3'], admin);
+    await waitStatus('c3', 'Running');
+    await ok(['appcontainer', 'exec', 'c3', 'sh', '-c', 'echo from-cli > /marker'], admin);
+
+    const committed = await ok(['appcontainer', 'commit', 'c3', 'c3-snap:v2'], admin);
+    const snapId = /The image is ([0-9a-f-]{36})\./.exec(committed)?.[1];
+    expect(snapId).toBeDefined();
+    let image = await okJson(['image', 'show', snapId!], admin);
+    for (let i = 0; i < 100 && image.status !== 'active'; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      image = await okJson(['image', 'show', snapId!], admin);
+    }
+    expect(image).toMatchObject({ name: 'c3-snap', status: 'active', container_format: 'docker', disk_format: 'raw', tags: ['v2'] });
+    await ok(['appcontainer', 'run', '--name', 'c4', 'c3-snap:v2', 'sleep', '1000'], admin);
+    await waitStatus('c4', 'Running');
+    expect(await ok(['appcontainer', 'exec', 'c4', 'cat', '/marker'], admin)).toContain('from-cli');
+
+    await ok(['appcontainer', 'kill', 'c3', 'c4'], admin);
+    await waitStatus('c3', 'Stopped');
+    await waitStatus('c4', 'Stopped');
+    await ok(['appcontainer', 'delete', 'c3', 'c4'], admin);
   });
 
   it('refuses an image glance does not have', async () => {
