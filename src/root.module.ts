@@ -12,6 +12,7 @@ import { PlacementApiModule } from './services/compute/placement/placement-api.m
 import { ContainerModule } from './services/container/container.module';
 import { IdentityModule } from './services/identity/identity.module';
 import { ImageModule } from './services/image/image.module';
+import { NetworkModule } from './services/network/network.module';
 import { IDENTITY_SETTINGS } from './services/identity/identity.settings';
 import { ConfigService } from './common/config/config.service';
 import { CONFIG } from './common/config/config.token';
@@ -25,6 +26,7 @@ const SERVICE_MODULES: Partial<Record<ServiceName, Type<unknown>>> = {
   image: ImageModule,
   compute: ComputeModule,
   placement: PlacementApiModule,
+  network: NetworkModule,
   container: ContainerModule,
 };
 

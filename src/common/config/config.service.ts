@@ -26,6 +26,7 @@ export class ConfigService {
   readonly region: string;
   readonly serviceDownSeconds: number;
   readonly buildTimeoutSeconds: number;
+  readonly baseMac: string;
   private readonly explicitPublicUrl?: string;
 
   private constructor(env: EnvDto) {
@@ -47,6 +48,7 @@ export class ConfigService {
     this.region = env.BERTH_REGION;
     this.serviceDownSeconds = env.BERTH_SERVICE_DOWN_SECONDS;
     this.buildTimeoutSeconds = env.BERTH_BUILD_TIMEOUT_SECONDS;
+    this.baseMac = env.BERTH_BASE_MAC.toLowerCase();
     this.explicitPublicUrl = env.BERTH_PUBLIC_URL?.replace(/\/+$/, '');
   }
 

@@ -61,4 +61,9 @@ export class EnvDto {
 
   @Transform(toInt) @IsInt() @Min(5) @Max(86400)
   BERTH_BUILD_TIMEOUT_SECONDS = 600;
+
+  /** Ports' MAC addresses keep the first three octets of this (Neutron's base_mac). */
+  @Matches(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i, { message: 'must be a MAC address like fa:16:3e:00:00:00' })
+  @Matches(/^[0-9a-f][02468ace]:/i, { message: 'must be a unicast MAC address (even first octet)' })
+  BERTH_BASE_MAC = 'fa:16:3e:00:00:00';
 }

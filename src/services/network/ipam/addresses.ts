@@ -85,6 +85,13 @@ export function contains(c: Cidr, version: IpVersion, value: bigint): boolean {
   return version === c.version && value >= c.network && value <= lastAddress(c);
 }
 
+/** Is the address text inside the CIDR text (both as the API stores them)? */
+export function cidrHolds(cidrText: string, address: string): boolean {
+  const c = parseCidr(cidrText);
+  const a = parseAddress(address);
+  return !!c && !!a && contains(c, a.version, a.value);
+}
+
 export function overlaps(a: Cidr, b: Cidr): boolean {
   return a.version === b.version && a.network <= lastAddress(b) && b.network <= lastAddress(a);
 }
