@@ -109,13 +109,12 @@ export class InstanceOpsApi {
    * other actions get 409. The image's formats are the instance's image's, as Nova's snapshots.
    */
   private async capture(inst: InstanceEntity, req: CaptureRequest, ctx: RequestContext): Promise<string> {
-    const id = inst.id;
     this.checkLock(inst, ctx);
     const host = inst.host;
     const moved = host
       ? await this.instances.transition(inst.id, { fromVm: CAPTURABLE, fromTask: [null], set: { taskState: TaskState.imageSnapshot } })
       : undefined;
-    if (!host || !moved) throw new ConflictError(`Cannot '${req.action}' instance ${id} while it is in ${stateOf(inst)}`);
+    if (!host || !moved) throw new ConflictError(`Cannot '${req.action}' instance ${inst.id} while it is in ${stateOf(inst)}`);
     let imageId: string | undefined;
     let recorded = false;
     try {
@@ -140,7 +139,7 @@ export class InstanceOpsApi {
     }
   }
 
-  /** The instance's image's formats; a container's archive when that image is gone. */
+  /** The instance's image's formats; when that image is gone, what its kind's images are (a docker archive, a qcow2 disk). */
   private async formatsFor(inst: InstanceEntity, ctx: RequestContext): Promise<{ containerFormat: string; diskFormat: string }> {
     const fallback = inst.kind === 'container' ? { containerFormat: 'docker', diskFormat: 'raw' } : { containerFormat: 'bare', diskFormat: 'qcow2' };
     if (!inst.imageRef) return fallback;
