@@ -1,9 +1,9 @@
-import { Body, Controller, Get, Param, Put, Query, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, Param, Put, Query, UseGuards } from '@nestjs/common';
 import { IsBoolean, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { Policy, rules } from '../../../common/auth/policy';
 import { BadRequestError, NotFoundError } from '../../../common/errors/api-error';
 import { Microversion } from '../../../common/http/microversion';
-import { Mv } from '../../../common/http/microversion.interceptor';
+import { Mv } from '../../../common/http/microversion.guard';
 import { NovaMicroversion } from '../compute.microversion';
 import { ComputeServiceEntity } from '../entities/compute-service.entity';
 import { HostsService } from '../hosts/hosts.service';
@@ -23,7 +23,7 @@ export class LegacyServiceRequest {
 }
 
 @Controller('v2.1/os-services')
-@UseInterceptors(NovaMicroversion)
+@UseGuards(NovaMicroversion)
 export class ServicesController {
   constructor(private readonly hosts: HostsService) {}
 
@@ -76,7 +76,7 @@ export class ServicesController {
 }
 
 @Controller('v2.1/os-hypervisors')
-@UseInterceptors(NovaMicroversion)
+@UseGuards(NovaMicroversion)
 export class HypervisorsController {
   constructor(private readonly hosts: HostsService) {}
 

@@ -1,15 +1,15 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { Policy, rules } from '../../../common/auth/policy';
 import { Ctx } from '../../../common/context/ctx.decorator';
 import { RequestContext } from '../../../common/context/request-context';
 import { Microversion } from '../../../common/http/microversion';
-import { Mv } from '../../../common/http/microversion.interceptor';
+import { Mv } from '../../../common/http/microversion.guard';
 import { NovaMicroversion } from '../compute.microversion';
 import { ServerGroupsApi } from '../server-groups.api';
 import { CreateServerGroupRequest } from './dto/server-group.dto';
 
 @Controller('v2.1/os-server-groups')
-@UseInterceptors(NovaMicroversion)
+@UseGuards(NovaMicroversion)
 export class ServerGroupsController {
   constructor(private readonly groups: ServerGroupsApi) {}
 

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, Res, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Policy, rules } from '../../../common/auth/policy';
 import { Ctx } from '../../../common/context/ctx.decorator';
 import { RequestContext } from '../../../common/context/request-context';
 import { BadRequestError, NotFoundError } from '../../../common/errors/api-error';
 import { Microversion } from '../../../common/http/microversion';
-import { Mv } from '../../../common/http/microversion.interceptor';
+import { Mv } from '../../../common/http/microversion.guard';
 import { NovaMicroversion } from '../compute.microversion';
 import { InstanceActionsService } from '../instance-actions.service';
 import { InstanceOpsApi } from '../instance-ops.api';
@@ -30,7 +30,7 @@ function nextLinks(req: FastifyRequest, lastId: string | undefined, more: boolea
 }
 
 @Controller('v2.1/servers')
-@UseInterceptors(NovaMicroversion)
+@UseGuards(NovaMicroversion)
 export class ServersController {
   constructor(
     private readonly servers: ServersApi, private readonly query: ServersQuery, private readonly actions: InstanceActionsService,

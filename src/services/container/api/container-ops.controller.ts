@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Param, Post, Query, UseInterceptors } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { Policy, rules } from '../../../common/auth/policy';
 import { Ctx } from '../../../common/context/ctx.decorator';
 import { RequestContext } from '../../../common/context/request-context';
@@ -31,7 +31,7 @@ function glanceName(field: string, v: string | undefined): string | undefined {
 
 /** Zun's kill, top, stats and commit over compute's instances (InstanceOpsApi). */
 @Controller('v1/containers')
-@UseInterceptors(ZunMicroversion)
+@UseGuards(ZunMicroversion)
 export class ContainerOpsController {
   constructor(private readonly containers: ContainersApi, private readonly ops: InstanceOpsApi) {}
 

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req, Res, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { RouteConfig } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Policy, rules } from '../../../common/auth/policy';
@@ -25,7 +25,7 @@ function base(req: FastifyRequest): string {
 }
 
 @Controller('v1/containers')
-@UseInterceptors(ZunMicroversion)
+@UseGuards(ZunMicroversion)
 export class ContainersController {
   constructor(private readonly containers: ContainersApi, private readonly servers: ServersApi) {}
 

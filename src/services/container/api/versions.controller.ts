@@ -1,4 +1,4 @@
-import { Controller, Get, Req, UseInterceptors } from '@nestjs/common';
+import { Controller, Get, Req, UseGuards } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { Public } from '../../../common/auth/policy';
 import { ZUN_MICROVERSIONS, ZunMicroversion } from '../container.microversion';
@@ -17,7 +17,7 @@ function v1(req: FastifyRequest) {
 
 /** Version documents. zunclient reads `/` with a token and `container 1.1`; served with or without one. */
 @Controller()
-@UseInterceptors(ZunMicroversion)
+@UseGuards(ZunMicroversion)
 export class ContainerVersionsController {
   @Public() @Get()
   versions(@Req() req: FastifyRequest) {

@@ -1,10 +1,10 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, UseGuards } from '@nestjs/common';
 import { Type } from 'class-transformer';
 import { IsDefined, IsObject, IsOptional, IsString, Length, Matches, ValidateIf, ValidateNested } from 'class-validator';
 import { Policy, rules } from '../../../../common/auth/policy';
 import { BadRequestError } from '../../../../common/errors/api-error';
 import { Microversion } from '../../../../common/http/microversion';
-import { Mv } from '../../../../common/http/microversion.interceptor';
+import { Mv } from '../../../../common/http/microversion.guard';
 import { NovaMicroversion } from '../../compute.microversion';
 import { novaTime } from '../../api/views/server.view';
 import { AZ_KEY, Aggregate, AggregatesApi } from '../aggregates.api';
@@ -73,7 +73,7 @@ function render(a: Aggregate, mv: Microversion, full = true) {
 
 /** Nova's os-aggregates (admin only). */
 @Controller('v2.1/os-aggregates')
-@UseInterceptors(NovaMicroversion)
+@UseGuards(NovaMicroversion)
 export class AggregatesController {
   constructor(private readonly aggregates: AggregatesApi) {}
 

@@ -1,9 +1,9 @@
-import { Body, Controller, Get, HttpCode, Param, Post, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
 import { Policy, rules } from '../../../../common/auth/policy';
 import { Ctx } from '../../../../common/context/ctx.decorator';
 import { RequestContext } from '../../../../common/context/request-context';
 import { Microversion } from '../../../../common/http/microversion';
-import { Mv } from '../../../../common/http/microversion.interceptor';
+import { Mv } from '../../../../common/http/microversion.guard';
 import { NovaMicroversion } from '../../compute.microversion';
 import { FlavorsApi } from '../flavors.api';
 import { parseAction } from './action';
@@ -15,7 +15,7 @@ const PUBLIC_ACCESS_CONFLICT_MV = '2.7';
 
 /** os-flavor-access: the access list of a private flavor and the add/remove tenant actions (admin). */
 @Controller('v2.1/flavors/:flavorId')
-@UseInterceptors(NovaMicroversion)
+@UseGuards(NovaMicroversion)
 export class FlavorAccessController {
   constructor(private readonly flavors: FlavorsApi) {}
 

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, UseGuards } from '@nestjs/common';
 import { Policy, rules } from '../../../../common/auth/policy';
 import { Ctx } from '../../../../common/context/ctx.decorator';
 import { RequestContext } from '../../../../common/context/request-context';
@@ -17,7 +17,7 @@ function objectBody(body: unknown): Record<string, unknown> {
  * Nova answers writes with 200 and echoes the request body.
  */
 @Controller('v2.1/flavors/:flavorId/os-extra_specs')
-@UseInterceptors(NovaMicroversion)
+@UseGuards(NovaMicroversion)
 export class FlavorExtraSpecsController {
   constructor(private readonly flavors: FlavorsApi) {}
 

@@ -1,11 +1,11 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, UseGuards } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { Policy, rules } from '../../../../common/auth/policy';
 import { Ctx } from '../../../../common/context/ctx.decorator';
 import { RequestContext } from '../../../../common/context/request-context';
 import { BadRequestError, NotFoundError } from '../../../../common/errors/api-error';
 import { Microversion } from '../../../../common/http/microversion';
-import { Mv } from '../../../../common/http/microversion.interceptor';
+import { Mv } from '../../../../common/http/microversion.guard';
 import { pageRows } from '../../../../common/http/paging';
 import { NovaMicroversion } from '../../compute.microversion';
 import { FlavorsApi } from '../flavors.api';
@@ -15,7 +15,7 @@ import { FLAVOR_DESCRIPTION_MV, computeBase, renderFlavor, renderFlavorBrief, re
 
 /** Nova's flavors and flavor-manage APIs. */
 @Controller('v2.1/flavors')
-@UseInterceptors(NovaMicroversion)
+@UseGuards(NovaMicroversion)
 export class FlavorsController {
   constructor(private readonly flavors: FlavorsApi) {}
 

@@ -1,8 +1,8 @@
-import { Controller, Get, Param, Query, UseInterceptors } from '@nestjs/common';
+import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
 import { Policy, rules } from '../../../../common/auth/policy';
 import { BadRequestError } from '../../../../common/errors/api-error';
 import { Microversion } from '../../../../common/http/microversion';
-import { Mv } from '../../../../common/http/microversion.interceptor';
+import { Mv } from '../../../../common/http/microversion.guard';
 import { PlacementMicroversion } from '../placement.microversion';
 import { ResourceClass } from '../placement.service';
 import { PlacementQueries, capacityOf } from '../placement.queries';
@@ -11,7 +11,7 @@ import { fits } from './resource-providers.controller';
 
 /** Consumers' allocations, project usages and allocation candidates (admin only). */
 @Controller()
-@UseInterceptors(PlacementMicroversion)
+@UseGuards(PlacementMicroversion)
 export class AllocationsController {
   constructor(private readonly queries: PlacementQueries) {}
 

@@ -1,8 +1,8 @@
-import { Controller, Get, HttpCode, Param, UseInterceptors } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, UseGuards } from '@nestjs/common';
 import { Policy, Public, rules } from '../../../../common/auth/policy';
 import { NotFoundError } from '../../../../common/errors/api-error';
 import { Microversion } from '../../../../common/http/microversion';
-import { Mv } from '../../../../common/http/microversion.interceptor';
+import { Mv } from '../../../../common/http/microversion.guard';
 import { PLACEMENT_MICROVERSIONS, PlacementMicroversion } from '../placement.microversion';
 import { PlacementQueries, RESOURCE_CLASSES } from '../placement.queries';
 import { requireVersion } from './placement.params';
@@ -10,7 +10,7 @@ import { PLACEMENT_ROOT } from './placement.view';
 
 /** The version document (served without a token), traits and resource classes. */
 @Controller()
-@UseInterceptors(PlacementMicroversion)
+@UseGuards(PlacementMicroversion)
 export class PlacementRootController {
   constructor(private readonly queries: PlacementQueries) {}
 

@@ -1,9 +1,9 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Put, Query, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Put, Query, UseGuards } from '@nestjs/common';
 import { IsInt, IsObject, IsOptional, IsNumber, Min, Max } from 'class-validator';
 import { Policy, rules } from '../../../../common/auth/policy';
 import { BadRequestError, NotFoundError } from '../../../../common/errors/api-error';
 import { Microversion } from '../../../../common/http/microversion';
-import { Mv } from '../../../../common/http/microversion.interceptor';
+import { Mv } from '../../../../common/http/microversion.guard';
 import { PlacementMicroversion } from '../placement.microversion';
 import { ResourceClass } from '../placement.service';
 import { InventoryRow, PlacementQueries, ProviderRow, capacityOf } from '../placement.queries';
@@ -53,7 +53,7 @@ function inventoryInput(rc: string, raw: unknown): InventoryInput {
 
 /** /placement/resource_providers: what each host offers and what is allocated from it (admin only). */
 @Controller('resource_providers')
-@UseInterceptors(PlacementMicroversion)
+@UseGuards(PlacementMicroversion)
 export class ResourceProvidersController {
   constructor(private readonly queries: PlacementQueries, private readonly inventories: ProviderInventories) {}
 

@@ -1,15 +1,15 @@
-import { Controller, Get, Query, UseInterceptors } from '@nestjs/common';
+import { Controller, Get, Query, UseGuards } from '@nestjs/common';
 import { Policy, rules } from '../../../../common/auth/policy';
 import { Ctx } from '../../../../common/context/ctx.decorator';
 import { RequestContext } from '../../../../common/context/request-context';
 import { Microversion } from '../../../../common/http/microversion';
-import { Mv } from '../../../../common/http/microversion.interceptor';
+import { Mv } from '../../../../common/http/microversion.guard';
 import { NovaMicroversion } from '../../compute.microversion';
 import { QuotasApi } from '../quotas.api';
 
 /** GET /limits: absolute limits and usage of the caller's project (rate limits: none). */
 @Controller('v2.1/limits')
-@UseInterceptors(NovaMicroversion)
+@UseGuards(NovaMicroversion)
 export class LimitsController {
   constructor(private readonly quotas: QuotasApi) {}
 

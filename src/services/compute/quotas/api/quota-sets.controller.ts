@@ -1,16 +1,16 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Put, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Put, UseGuards } from '@nestjs/common';
 import { Policy, rules } from '../../../../common/auth/policy';
 import { Ctx } from '../../../../common/context/ctx.decorator';
 import { RequestContext } from '../../../../common/context/request-context';
 import { Microversion } from '../../../../common/http/microversion';
-import { Mv } from '../../../../common/http/microversion.interceptor';
+import { Mv } from '../../../../common/http/microversion.guard';
 import { NovaMicroversion } from '../../compute.microversion';
 import { QuotasApi } from '../quotas.api';
 import { UpdateQuotaSetRequest } from './dto/quota-set.dto';
 
 /** os-quota-sets (per project; berth has no per-user quotas). */
 @Controller('v2.1/os-quota-sets')
-@UseInterceptors(NovaMicroversion)
+@UseGuards(NovaMicroversion)
 export class QuotaSetsController {
   constructor(private readonly quotas: QuotasApi) {}
 

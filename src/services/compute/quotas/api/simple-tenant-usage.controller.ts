@@ -1,4 +1,4 @@
-import { Controller, Get, Param, Query, UseInterceptors } from '@nestjs/common';
+import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
 import { Policy, rules } from '../../../../common/auth/policy';
 import { Ctx } from '../../../../common/context/ctx.decorator';
 import { RequestContext } from '../../../../common/context/request-context';
@@ -8,7 +8,7 @@ import { UsageApi } from '../usage.api';
 
 /** os-simple-tenant-usage: every tenant (admin) or one (its readers, or admin). */
 @Controller('v2.1/os-simple-tenant-usage')
-@UseInterceptors(NovaMicroversion)
+@UseGuards(NovaMicroversion)
 export class SimpleTenantUsageController {
   constructor(private readonly usage: UsageApi) {}
 

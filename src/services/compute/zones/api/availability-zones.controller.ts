@@ -1,11 +1,11 @@
-import { Controller, Get, UseInterceptors } from '@nestjs/common';
+import { Controller, Get, UseGuards } from '@nestjs/common';
 import { Policy, rules } from '../../../../common/auth/policy';
 import { NovaMicroversion } from '../../compute.microversion';
 import { ZonesApi } from '../zones.api';
 
 /** os-availability-zone: the zones (anyone) and their hosts (admin). */
 @Controller('v2.1/os-availability-zone')
-@UseInterceptors(NovaMicroversion)
+@UseGuards(NovaMicroversion)
 export class AvailabilityZonesController {
   constructor(private readonly zones: ZonesApi) {}
 

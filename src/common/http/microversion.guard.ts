@@ -1,16 +1,21 @@
-import { CallHandler, ExecutionContext, Injectable, NestInterceptor, createParamDecorator } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable, createParamDecorator } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { Observable } from 'rxjs';
 import { Microversion, MicroversionPolicy, negotiateMicroversion } from './microversion';
 
 type VersionedRequest = FastifyRequest & { microversion?: Microversion };
 
-/** Negotiates the request's microversion and echoes it in the response headers. */
-export function microversionInterceptor(policy: MicroversionPolicy) {
+/**
+ * Negotiates the request's microversion (400 malformed, 406 out of range) and echoes it in the
+ * response headers; put on a controller with @UseGuards, after which @Mv() reads the version.
+ * A guard rather than an interceptor: it runs at the same point (after the AuthGuard, before the
+ * pipes and the handler), without Nest's interceptor chain, which on Node 20 binds two
+ * AsyncResources per request (~100 µs of CPU per request on a busy 2-core machine).
+ */
+export function microversionGuard(policy: MicroversionPolicy) {
   const vary = ['OpenStack-API-Version', policy.legacyHeader].filter(Boolean).join(', ');
   @Injectable()
-  class MicroversionInterceptor implements NestInterceptor {
-    intercept(execution: ExecutionContext, next: CallHandler): Observable<unknown> {
+  class MicroversionGuard implements CanActivate {
+    canActivate(execution: ExecutionContext): boolean {
       const http = execution.switchToHttp();
       const req = http.getRequest<VersionedRequest>();
       const reply = http.getResponse<FastifyReply>();
@@ -20,10 +25,10 @@ export function microversionInterceptor(policy: MicroversionPolicy) {
       reply.header('OpenStack-API-Version', `${policy.service} ${version}`);
       if (policy.legacyHeader) reply.header(policy.legacyHeader, version);
       reply.header('Vary', vary);
-      return next.handle();
+      return true;
     }
   }
-  return MicroversionInterceptor;
+  return MicroversionGuard;
 }
 
 /** The negotiated microversion of this request. */
