@@ -45,6 +45,8 @@ export interface BerthProcess {
   /** The child's stdout (the JSON access log) goes here. */
   logFile: string;
   store: StoreKind;
+  /** The broker URL of its scratch vhost (PostgreSQL + RabbitMQ runs), for agents started beside it. */
+  amqpUrl?: string;
   /** How the stores were reached, for the report. */
   describe: string;
   child: ChildProcess;
@@ -117,7 +119,7 @@ async function withPg<T>(fn: (c: Client) => Promise<T>): Promise<T> {
   }
 }
 
-async function createScratchDatabase(name: string): Promise<{ url: string; drop: () => Promise<void> }> {
+export async function createScratchDatabase(name: string): Promise<{ url: string; drop: () => Promise<void> }> {
   await withPg((c) => c.query(`create database "${name}"`));
   return {
     url: `${PG_ADMIN_URL}/${name}`,
@@ -241,7 +243,7 @@ export async function startBerth(opts: BerthOptions): Promise<BerthProcess> {
     }
   }
   return {
-    url, pid: child.pid!, password, dataDir, logFile, store: opts.store, describe, child,
+    url, pid: child.pid!, password, dataDir, logFile, store: opts.store, amqpUrl: env.BERTH_AMQP_URL, describe, child,
     stop: async () => {
       unregister();
       await cleanup();

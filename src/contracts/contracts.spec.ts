@@ -30,6 +30,12 @@ const KNOWN_SHAPES: Record<string, Record<string, Record<string, string[]>>> = {
       imageCaptured: ['error', 'host', 'imageId', 'instanceId'],
     },
   },
+  network: {
+    '1.0': {
+      resolveNetworkRequests: ['requests'], allocatePorts: ['host', 'instanceId', 'requests', 'zone'], releasePorts: ['instanceId', 'keepPortIds'],
+      portPlugged: ['host', 'portId', 'up'],
+    },
+  },
   agent: {
     '1.1': {
       spawnInstance: ['spec'], destroyInstance: ['instanceId'], powerOn: ['instanceId'], powerOff: ['instanceId'],

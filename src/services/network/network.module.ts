@@ -7,6 +7,7 @@ import { PortsController } from './api/ports.controller';
 import { SecurityGroupRulesController, SecurityGroupsController } from './api/security-groups.controller';
 import { FloatingIpsApi } from './floating-ips.api';
 import { IpamService } from './ipam/ipam.service';
+import { NetworkManager } from './network.manager';
 import { NetworkQuotasService } from './network-quotas.service';
 import { NetworksApi } from './networks.api';
 import { PortBindingsApi } from './port-bindings.api';
@@ -20,6 +21,6 @@ import { SubnetsApi } from './subnets.api';
     NetworkRootController, NetworksController, SubnetsController, PortsController, SecurityGroupsController, SecurityGroupRulesController,
     FloatingIpsController, NetworkQuotasController,
   ],
-  providers: [NetworkQuotasService, IpamService, NetworksApi, SubnetsApi, SecurityGroupsApi, PortsApi, PortBindingsApi, FloatingIpsApi],
+  providers: [NetworkQuotasService, IpamService, NetworksApi, SubnetsApi, SecurityGroupsApi, PortsApi, PortBindingsApi, FloatingIpsApi, NetworkManager],
 })
 export class NetworkModule {}

@@ -94,6 +94,14 @@ export class PortsApi {
   }
 
   async create(body: unknown, ctx: RequestContext): Promise<PortView> {
+    return this.db.transaction(async (tx) => this.createIn(tx, body, ctx));
+  }
+
+  /**
+   * Creates a port inside the caller's transaction and returns its view, built from what was
+   * written rather than read back (a create is a few statements, each a round trip).
+   */
+  async createIn(tx: EntityManager, body: unknown, ctx: RequestContext): Promise<PortView> {
     const b = resourceBody(body, 'port');
     allowOnly(b, CREATE_FIELDS);
     for (const key of ['binding:host_id', 'binding:profile']) if (b[key] !== undefined && !ctx.isAdmin) throw policyError(`create_port:${key}`);
@@ -102,31 +110,30 @@ export class PortsApi {
     const mac = this.macOf(b);
     const pairs = this.addressPairs(b);
     const portSecurity = bool(b, 'port_security_enabled');
-    return this.db.transaction(async (tx) => {
-      const network = await this.networks.get(networkId, ctx, tx);
-      const projectId = this.networks.ownerOf(b, ctx);
-      const ownsNetwork = ctx.isAdmin || network.projectId === ctx.projectId;
-      if (fixed?.some((f) => f.ipAddress) && !ownsNetwork) throw policyError('create_port:fixed_ips:ip_address');
-      if (mac && !ownsNetwork) throw policyError('create_port:mac_address');
-      await this.quotas.enforce(tx, projectId, 'port');
-      const security = portSecurity ?? network.portSecurityEnabled;
-      const groupIds = b.security_groups !== undefined
-        ? await this.groups.resolve((list(b, 'security_groups') ?? []).map(String), projectId, ctx, tx)
-        : security ? [(await this.groups.ensureDefault(projectId, tx)).id] : [];
-      if (!security && groupIds.length) throw new BadRequestError('Port has security group associated. Cannot disable port security or ip address until security group is removed', 'PortSecurityPortHasSecurityGroup');
-      if (!security && pairs.length) throw new ConflictError('Port Security must be enabled in order to have allowed address pairs on a port.', 'AddressPairAndPortSecurityRequired');
-      const port = tx.getRepository(PortEntity).create({
-        id: randomUUID(), name: str(b, 'name') ?? '', description: str(b, 'description') ?? '', projectId, networkId,
-        macAddress: mac ?? '', adminStateUp: bool(b, 'admin_state_up') ?? true, status: 'DOWN', deviceId: str(b, 'device_id') ?? '',
-        deviceOwner: str(b, 'device_owner') ?? '', allowedAddressPairs: pairs, portSecurityEnabled: security, revisionNumber: 1,
-      });
-      port.macAddress = await this.insertWithMac(tx, port, mac, network);
-      await this.allocate(tx, port, network, fixed);
-      for (const g of groupIds) await tx.getRepository(PortSecurityGroupEntity).insert({ portId: port.id, securityGroupId: g });
-      const host = str(b, 'binding:host_id');
-      if (host) await this.bind(tx, port.id, host, 'ACTIVE', (b['binding:profile'] as Record<string, unknown>) ?? {}, str(b, 'binding:vnic_type') ?? 'normal');
-      return this.get(port.id, ctx, tx);
+    const network = await this.networks.get(networkId, ctx, tx);
+    const projectId = this.networks.ownerOf(b, ctx);
+    const ownsNetwork = ctx.isAdmin || network.projectId === ctx.projectId;
+    if (fixed?.some((f) => f.ipAddress) && !ownsNetwork) throw policyError('create_port:fixed_ips:ip_address');
+    if (mac && !ownsNetwork) throw policyError('create_port:mac_address');
+    await this.quotas.enforce(tx, projectId, 'port');
+    const security = portSecurity ?? network.portSecurityEnabled;
+    const groupIds = b.security_groups !== undefined
+      ? await this.groups.resolve((list(b, 'security_groups') ?? []).map(String), projectId, ctx, tx)
+      : security ? [(await this.groups.ensureDefault(projectId, tx)).id] : [];
+    if (!security && groupIds.length) throw new BadRequestError('Port has security group associated. Cannot disable port security or ip address until security group is removed', 'PortSecurityPortHasSecurityGroup');
+    if (!security && pairs.length) throw new ConflictError('Port Security must be enabled in order to have allowed address pairs on a port.', 'AddressPairAndPortSecurityRequired');
+    const port = tx.getRepository(PortEntity).create({
+      id: randomUUID(), name: str(b, 'name') ?? '', description: str(b, 'description') ?? '', projectId, networkId,
+      macAddress: mac ?? '', adminStateUp: bool(b, 'admin_state_up') ?? true, status: 'DOWN', deviceId: str(b, 'device_id') ?? '',
+      deviceOwner: str(b, 'device_owner') ?? '', allowedAddressPairs: pairs, portSecurityEnabled: security, revisionNumber: 1,
     });
+    port.macAddress = await this.insertWithMac(tx, port, mac, network);
+    for (const g of groupIds) await tx.getRepository(PortSecurityGroupEntity).insert({ portId: port.id, securityGroupId: g });
+    const host = str(b, 'binding:host_id');
+    const active = host ? await this.bind(tx, port.id, host, 'ACTIVE', (b['binding:profile'] as Record<string, unknown>) ?? {}, str(b, 'binding:vnic_type') ?? 'normal') : undefined;
+    // Addresses last: the free range IPAM locks is then held only until the commit.
+    const fixedIps = await this.allocate(tx, port, network, fixed);
+    return { port, fixedIps, securityGroups: groupIds, active };
   }
 
   async update(id: string, body: unknown, ctx: RequestContext): Promise<PortView> {
@@ -250,13 +257,14 @@ export class PortsApi {
 
   /** Inserts the port with the given MAC, or with a fresh one in the base prefix (retrying a collision). */
   private async insertWithMac(tx: EntityManager, port: PortEntity, mac: string | undefined, network: NetworkEntity): Promise<string> {
+    port.createdAt = port.updatedAt = new Date();
     for (let attempt = 0; attempt < MAC_ATTEMPTS; attempt++) {
       const candidate = mac ?? this.randomMac();
       const inserted = await tx.query(
-        `INSERT INTO network.ports (id, name, description, project_id, network_id, mac_address, admin_state_up, status, device_id, device_owner, allowed_address_pairs, port_security_enabled, revision_number)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (mac_address) DO NOTHING RETURNING id`,
+        `INSERT INTO network.ports (id, name, description, project_id, network_id, mac_address, admin_state_up, status, device_id, device_owner, allowed_address_pairs, port_security_enabled, revision_number, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) ON CONFLICT (mac_address) DO NOTHING RETURNING id`,
         [port.id, port.name, port.description, port.projectId, port.networkId, candidate, port.adminStateUp, port.status, port.deviceId,
-          port.deviceOwner, JSON.stringify(port.allowedAddressPairs), port.portSecurityEnabled, port.revisionNumber],
+          port.deviceOwner, JSON.stringify(port.allowedAddressPairs), port.portSecurityEnabled, port.revisionNumber, port.createdAt],
       );
       if (inserted.length) return candidate;
       if (mac) throw neutronErrors.macInUse(mac, network.id);
@@ -273,23 +281,31 @@ export class PortsApi {
    * No fixed_ips: one address from the first subnet of each IP version that has one free. Given:
    * each entry takes the named address, or any address of the named subnet.
    */
-  private async allocate(tx: EntityManager, port: PortEntity, network: NetworkEntity, fixed: FixedIpRequest[] | undefined): Promise<void> {
+  private async allocate(tx: EntityManager, port: PortEntity, network: NetworkEntity, fixed: FixedIpRequest[] | undefined): Promise<PortView['fixedIps']> {
     const subnets = await tx.getRepository(SubnetEntity).find({ where: { networkId: network.id }, order: { createdAt: 'ASC', id: 'ASC' } });
+    const out: PortView['fixedIps'] = [];
     if (fixed === undefined) {
       for (const version of [4, 6]) {
         const candidates = subnets.filter((s) => s.ipVersion === version && !(version === 6 && s.ipv6AddressMode === 'slaac'));
         if (candidates.length === 0) continue;
         let got: string | undefined;
-        for (const s of candidates) if ((got = await this.ipam.allocateAny(tx, s, port.id))) break;
+        for (const s of candidates) {
+          if ((got = await this.ipam.allocateAny(tx, s, port.id))) {
+            out.push({ subnet_id: s.id, ip_address: got });
+            break;
+          }
+        }
         if (!got) throw neutronErrors.noMoreAddresses(network.id);
       }
-      return;
+      return out;
     }
     for (const f of fixed) {
       const subnet = this.subnetFor(f, subnets, network);
-      if (f.ipAddress) await this.ipam.allocateExact(tx, subnet, f.ipAddress, port.id);
-      else if (!(await this.ipam.allocateAny(tx, subnet, port.id))) throw neutronErrors.noMoreAddresses(network.id);
+      const got = f.ipAddress ? await this.ipam.allocateExact(tx, subnet, f.ipAddress, port.id) : await this.ipam.allocateAny(tx, subnet, port.id);
+      if (!got) throw neutronErrors.noMoreAddresses(network.id);
+      out.push({ subnet_id: subnet.id, ip_address: got });
     }
+    return out;
   }
 
   /** An update's fixed_ips replace the port's: kept ones stay, dropped ones go back, new ones are taken. */

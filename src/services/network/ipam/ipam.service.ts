@@ -10,6 +10,8 @@ export function poolRanges(subnet: Pick<SubnetEntity, 'allocationPools'>): Range
 }
 
 const MAX_RETRIES = 5;
+const CHUNKS_PER_POOL = 256;
+const MIN_CHUNK = 64n;
 
 /**
  * Address management inside the caller's transaction. Free addresses are kept as ranges
@@ -19,50 +21,51 @@ const MAX_RETRIES = 5;
  */
 @Injectable()
 export class IpamService {
-  /** A new subnet's free ranges: its pools. */
+  /** A new subnet's free ranges: its pools, in chunks. */
   async initialise(tx: EntityManager, subnet: SubnetEntity): Promise<void> {
-    const version = subnet.ipVersion as 4 | 6;
-    for (const r of poolRanges(subnet)) {
-      await tx.query(`INSERT INTO network.ip_availability (subnet_id, first_ip, last_ip) VALUES ($1, $2, $3)`,
-        [subnet.id, formatAddress(version, r.first), formatAddress(version, r.last)]);
-    }
+    await this.insertRanges(tx, subnet, poolRanges(subnet));
   }
 
   /** Replaces the free ranges after a pool change: the new pools minus what is allocated. */
   async rebuild(tx: EntityManager, subnet: SubnetEntity): Promise<void> {
-    const version = subnet.ipVersion as 4 | 6;
     await tx.query(`DELETE FROM network.ip_availability WHERE subnet_id = $1`, [subnet.id]);
     const taken: { ip: string }[] = await tx.query(`SELECT host(ip_address) AS ip FROM network.ip_allocations WHERE subnet_id = $1`, [subnet.id]);
     let ranges = poolRanges(subnet);
     for (const t of taken) ranges = without(ranges, parseAddress(t.ip)!.value);
+    await this.insertRanges(tx, subnet, ranges);
+  }
+
+  /**
+   * Free ranges are stored in chunks (at most CHUNKS_PER_POOL per pool) so that concurrent
+   * allocations on one subnet each lock a different row instead of queueing on one.
+   */
+  private async insertRanges(tx: EntityManager, subnet: SubnetEntity, ranges: Range[]): Promise<void> {
+    const version = subnet.ipVersion as 4 | 6;
     for (const r of ranges) {
-      await tx.query(`INSERT INTO network.ip_availability (subnet_id, first_ip, last_ip) VALUES ($1, $2, $3)`,
-        [subnet.id, formatAddress(version, r.first), formatAddress(version, r.last)]);
+      const size = r.last - r.first + 1n;
+      const step = size / BigInt(CHUNKS_PER_POOL) > MIN_CHUNK ? size / BigInt(CHUNKS_PER_POOL) + 1n : MIN_CHUNK;
+      for (let first = r.first; first <= r.last; first += step) {
+        const last = first + step - 1n < r.last ? first + step - 1n : r.last;
+        await tx.query(`INSERT INTO network.ip_availability (subnet_id, first_ip, last_ip) VALUES ($1, $2, $3)`,
+          [subnet.id, formatAddress(version, first), formatAddress(version, last)]);
+      }
     }
   }
 
-  /** The next free address of the subnet's pools, or undefined when they are exhausted. */
+  /**
+   * A free address of the subnet's pools, or undefined when they are exhausted: the first address
+   * of the lowest free range no other transaction holds (SKIP LOCKED), else of the lowest one,
+   * waiting for it.
+   */
   async allocateAny(tx: EntityManager, subnet: SubnetEntity, portId: string): Promise<string | undefined> {
     for (let attempt = 0; attempt < MAX_RETRIES; attempt++) {
-      const rows: { ip: string }[] = await tx.query(
-        `WITH r AS (
-           SELECT first_ip, last_ip FROM network.ip_availability WHERE subnet_id = $1 ORDER BY first_ip LIMIT 1 FOR UPDATE
-         ), upd AS (
-           UPDATE network.ip_availability a SET first_ip = r.first_ip + 1 FROM r
-           WHERE a.subnet_id = $1 AND a.first_ip = r.first_ip AND r.first_ip < r.last_ip RETURNING r.first_ip AS ip
-         ), del AS (
-           DELETE FROM network.ip_availability a USING r
-           WHERE a.subnet_id = $1 AND a.first_ip = r.first_ip AND r.first_ip >= r.last_ip RETURNING r.first_ip AS ip
-         )
-         SELECT host(ip) AS ip FROM upd UNION ALL SELECT host(ip) AS ip FROM del`,
-        [subnet.id],
-      );
-      if (rows.length > 0) {
+      const ip = (await this.takeFirst(tx, subnet.id, 'SKIP LOCKED')) ?? (await this.takeFirst(tx, subnet.id, ''));
+      if (ip) {
         const inserted = await tx.query(
           `INSERT INTO network.ip_allocations (subnet_id, ip_address, port_id, network_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING 1`,
-          [subnet.id, rows[0].ip, portId, subnet.networkId],
+          [subnet.id, ip, portId, subnet.networkId],
         );
-        if (inserted.length > 0) return rows[0].ip;
+        if (inserted.length > 0) return ip;
         continue;
       }
       // The range this transaction waited for was used up by the one before it; look again.
@@ -70,6 +73,24 @@ export class IpamService {
       if (left.length === 0) return undefined;
     }
     return undefined;
+  }
+
+  /** Takes the first address of the lowest free range (shrinking or deleting the range). */
+  private async takeFirst(tx: EntityManager, subnetId: string, wait: 'SKIP LOCKED' | ''): Promise<string | undefined> {
+    const rows: { ip: string }[] = await tx.query(
+      `WITH r AS (
+         SELECT first_ip, last_ip FROM network.ip_availability WHERE subnet_id = $1 ORDER BY first_ip LIMIT 1 FOR UPDATE ${wait}
+       ), upd AS (
+         UPDATE network.ip_availability a SET first_ip = r.first_ip + 1 FROM r
+         WHERE a.subnet_id = $1 AND a.first_ip = r.first_ip AND r.first_ip < r.last_ip RETURNING r.first_ip AS ip
+       ), del AS (
+         DELETE FROM network.ip_availability a USING r
+         WHERE a.subnet_id = $1 AND a.first_ip = r.first_ip AND r.first_ip >= r.last_ip RETURNING r.first_ip AS ip
+       )
+       SELECT host(ip) AS ip FROM upd UNION ALL SELECT host(ip) AS ip FROM del`,
+      [subnetId],
+    );
+    return rows[0]?.ip;
   }
 
   /** A specific address: inside the subnet, not its gateway, not taken. */
