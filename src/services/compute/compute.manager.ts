@@ -19,7 +19,8 @@ import { InstanceActionsService } from './instance-actions.service';
 import { CAPTURE_ACTIONS, CAPTURE_EVENT } from './instance-ops.api';
 import { InstanceRepository } from './instance.repository';
 import { ClaimFailedError, PlacementService } from './placement/placement.service';
-import { ScheduleRequest, SelectionResult, selectHosts } from './scheduler/host-selector';
+import { HostScheduler } from './scheduler/host-scheduler';
+import { ScheduleRequest } from './scheduler/host-selector';
 import { HostState, HostStateCache } from './scheduler/host-state';
 import { POWER_STATE_CODE, TaskState, VmState } from './state/instance-state';
 import { LOGGER } from '../../common/logging/logger';
@@ -72,6 +73,7 @@ export class ComputeManager implements RpcHandlers<ComputeRpc>, OnApplicationBoo
     private readonly hosts: HostsService,
     private readonly placement: PlacementService,
     private readonly hostStates: HostStateCache,
+    private readonly scheduler: HostScheduler,
   ) {
     this.agents = new RpcClient(bus, AGENT_RPC);
     this.images = new RpcClient(bus, IMAGE_RPC);
@@ -152,24 +154,9 @@ export class ComputeManager implements RpcHandlers<ComputeRpc>, OnApplicationBoo
       if (e instanceof ClaimFailedError) return false;
       throw e;
     });
-    // First on the shared view of the hosts; if no host takes the build there, once more on a
-    // fresh read (skipping hosts already tried), so "no valid host" is never the view's staleness.
-    const started = Date.now();
-    const tried = new Set<string>();
-    let trail: SelectionResult['trail'] = [];
-    for (const notBefore of [undefined, started]) {
-      const selection = selectHosts(await this.hostStates.hosts(notBefore), request, (h) => !h.disabled && this.hosts.isUp(h), this.settings.weigher);
-      trail = selection.trail;
-      for (const candidate of this.subsetFirst(selection.candidates)) {
-        if (tried.has(candidate.host)) continue;
-        tried.add(candidate.host);
-        this.hostStates.consume(candidate, request.resources);
-        if (!(await claimedOn(candidate))) continue;
-        await this.spawnOn(inst, candidate.host, ctx);
-        return;
-      }
-    }
-    const why = trail.find((t) => t.left === 0);
+    const placed = await this.scheduler.place(request, claimedOn);
+    if (placed.host) return this.spawnOn(inst, placed.host.host, ctx);
+    const why = placed.trail.find((t) => t.left === 0);
     await this.fail(inst.id, 'create', 'conductor_schedule_and_build_instances',
       `No valid host was found. ${why ? `There are not enough hosts available (${why.filter} left none).` : 'There are not enough hosts available.'}`, [VmState.building]);
   }
@@ -350,17 +337,6 @@ export class ComputeManager implements RpcHandlers<ComputeRpc>, OnApplicationBoo
       }, tx);
     });
     await this.actions.eventFinish(instanceId, action, event, 'Error', { final: true, details: message, message: 'Error' });
-  }
-
-  /** The best `hostSubsetSize` candidates in random order, then the rest in weighed order. */
-  private subsetFirst<T>(candidates: T[]): T[] {
-    const k = Math.min(this.settings.hostSubsetSize, candidates.length);
-    const head = candidates.slice(0, k);
-    for (let i = head.length - 1; i > 0; i--) {
-      const j = Math.floor(Math.random() * (i + 1));
-      [head[i], head[j]] = [head[j], head[i]];
-    }
-    return [...head, ...candidates.slice(k)];
   }
 
   private async hostsOf(instanceIds: string[] | undefined): Promise<string[] | undefined> {

@@ -16,6 +16,7 @@ import { InstanceOpsApi } from './instance-ops.api';
 import { InstanceRepository } from './instance.repository';
 import { PlacementService } from './placement/placement.service';
 import { QuotasModule } from './quotas/quotas.module';
+import { HostScheduler } from './scheduler/host-scheduler';
 import { HostStateModule } from './scheduler/host-state.module';
 import { ServersApi } from './servers.api';
 import { ServersQuery } from './servers.query';
@@ -32,7 +33,7 @@ import { ZonesModule } from './zones/zones.module';
         ...DEFAULT_COMPUTE_SETTINGS, serviceDownSeconds: config.serviceDownSeconds, buildTimeoutSeconds: config.buildTimeoutSeconds,
       }),
     },
-    PlacementService, HostsService, InstanceRepository, InstanceActionsService, ServersApi, ServersQuery, ComputeManager, ServerGroupsApi,
+    PlacementService, HostsService, HostScheduler, InstanceRepository, InstanceActionsService, ServersApi, ServersQuery, ComputeManager, ServerGroupsApi,
     InstanceOpsApi,
   ],
   exports: [ServersApi, ServersQuery, InstanceRepository, InstanceOpsApi],

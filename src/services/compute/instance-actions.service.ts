@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { RequestContext } from '../../common/context/request-context';
 import { DATA_SOURCE } from '../../common/database/database.module';
+import { preparedQuery } from '../../common/database/prepared';
 import { InstanceActionEntity, InstanceActionEventEntity } from './entities/instance-action.entity';
 
 /** The newest action of a kind on an instance ($1, $2): the one its steps belong to. */
@@ -15,7 +16,7 @@ export class InstanceActionsService {
   /** Records an action as it is accepted; returns its id for later events. */
   async start(instanceId: string, action: string, ctx: RequestContext, tx?: EntityManager): Promise<string> {
     const now = new Date();
-    const [row]: { id: string }[] = await (tx ?? this.db.manager).query(
+    const { rows: [row] } = await preparedQuery<{ id: string }>(tx ?? this.db.manager,
       `INSERT INTO compute.instance_actions (instance_id, action, request_id, user_id, project_id, start_time, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id`,
       [instanceId, action, ctx.requestId, ctx.userId ?? null, ctx.projectId ?? null, now],
@@ -24,11 +25,11 @@ export class InstanceActionsService {
   }
 
   /**
-   * Starts a step of the newest action of this kind on the instance. One statement, so a caller
-   * can fold it into the transaction of the state change it records.
+   * Starts a step of the newest action of this kind on the instance. One (prepared) statement, so
+   * a caller can fold it into the transaction of the state change it records.
    */
   async eventStart(instanceId: string, action: string, event: string, host: string | null, tx?: EntityManager): Promise<void> {
-    await (tx ?? this.db.manager).query(
+    await preparedQuery(tx ?? this.db.manager,
       `WITH act AS (${LATEST_ACTION}),
             started AS (INSERT INTO compute.instance_action_events (action_id, event, start_time, host) SELECT id, $3, $4, $5 FROM act)
        UPDATE compute.instance_actions SET updated_at = $4 WHERE id = (SELECT id FROM act)`,
@@ -46,7 +47,7 @@ export class InstanceActionsService {
     opts: { details?: string; final?: boolean; message?: string; next?: { event: string; host: string | null } } = {}, tx?: EntityManager,
   ): Promise<void> {
     const now = new Date();
-    await (tx ?? this.db.manager).query(
+    await preparedQuery(tx ?? this.db.manager,
       `WITH act AS (${LATEST_ACTION}),
             newest AS (SELECT e.id FROM compute.instance_action_events e WHERE e.action_id = (SELECT id FROM act) AND e.event = $3
                        ORDER BY e.id DESC LIMIT 1),

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { DATA_SOURCE } from '../../common/database/database.module';
+import { preparedQuery } from '../../common/database/prepared';
 import { InstanceEntity } from './entities/instance.entity';
 
 type Settable = 'vmState' | 'taskState' | 'powerState' | 'host' | 'availabilityZone' | 'fault' | 'launchedAt' | 'terminatedAt' | 'locked' | 'lockedReason';
@@ -83,8 +84,9 @@ export class InstanceRepository {
       where.push(any && allowNull ? `(${any} OR task_state IS NULL)` : any ?? 'task_state IS NULL');
     }
     if (t.onHost !== undefined) where.push(`host = ${param(t.onHost)}`);
-    const [, affected] = await (tx ?? this.db.manager).query(`UPDATE compute.instances SET ${sets.join(', ')} WHERE ${where.join(' AND ')}`, params) as [unknown, number];
-    return affected > 0;
+    // Prepared: the texts vary only with which fields a transition sets, a handful in all.
+    const { rowCount } = await preparedQuery(tx ?? this.db.manager, `UPDATE compute.instances SET ${sets.join(', ')} WHERE ${where.join(' AND ')}`, params);
+    return (rowCount ?? 0) > 0;
   }
 
   /** Soft delete: the row stays for usage accounting and os-instance-actions. */

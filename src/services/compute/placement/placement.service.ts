@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { DATA_SOURCE } from '../../../common/database/database.module';
+import { preparedQuery } from '../../../common/database/prepared';
 import { HostResources } from '../../../contracts/agent/agent.types';
 import { AllocationEntity, InventoryEntity, ResourceProviderEntity } from '../entities/placement.entity';
 
@@ -113,13 +114,13 @@ export class PlacementService {
    * Claims `resources` on a provider for a consumer, inside `tx`. Throws ClaimFailedError when a
    * class does not fit (a racing claim took it); the caller's transaction then rolls back.
    *
-   * One statement: the conditional UPDATE of every class's inventory, the allocation rows of
-   * the classes it could take, and the generation bump. A class that does not fit leaves no
-   * inventory row updated, which the count of claimed classes shows.
+   * One prepared statement: the conditional UPDATE of every class's inventory, the allocation
+   * rows of the classes it could take, and the generation bump. A class that does not fit leaves
+   * no inventory row updated, which the list of claimed classes shows.
    */
   async claim(tx: EntityManager, consumerId: string, providerId: string, resources: Resources, owner: { projectId: string; userId: string }): Promise<void> {
     const wanted = CLASSES.filter((rc) => (resources[rc] ?? 0) > 0);
-    const [{ claimed }]: { claimed: string[] | null }[] = await tx.query(
+    const { rows: [{ claimed }] } = await preparedQuery<{ claimed: string[] | null }>(tx,
       `WITH wanted AS (SELECT * FROM unnest($2::varchar[], $3::int[]) AS w(resource_class, amount)),
             taken AS (
               UPDATE compute.inventories i SET used = i.used + w.amount FROM wanted w

@@ -11,7 +11,7 @@ function host(name: string, freeRam: number, opts: { zone?: string; kinds?: stri
     used: { VCPU: 0, MEMORY_MB: cap.MEMORY_MB - freeRam, DISK_GB: 0 },
     free: { VCPU: 16, MEMORY_MB: freeRam, DISK_GB: 100 },
   };
-  return { host: name, zone: opts.zone ?? 'nova', disabled: opts.disabled ?? false, forcedDown: false, lastSeenAt: new Date(), usage };
+  return { host: name, zone: opts.zone ?? 'nova', disabled: opts.disabled ?? false, forcedDown: false, lastSeenAt: new Date(), usage, traits: new Set(usage.traits) };
 }
 
 const request = (over: Partial<ScheduleRequest> = {}): ScheduleRequest => ({
@@ -55,5 +55,13 @@ describe(selectHosts.name, () => {
       { filter: 'ComputeFilter', left: 4 }, { filter: 'ignoreHosts', left: 4 }, { filter: 'kind', left: 3 }, { filter: 'availabilityZone', left: 3 },
       { filter: 'resources', left: 0 }, { filter: 'affinity', left: 0 }, { filter: 'antiAffinity', left: 0 }, { filter: 'sameHost', left: 0 }, { filter: 'differentHost', left: 0 },
     ]);
+  });
+
+  it('gives the best few without sorting the rest, in the order the full ranking has them', () => {
+    const many = Array.from({ length: 40 }, (_, i) => host(`h${String(i).padStart(2, '0')}`, 512 + ((i * 7919) % 13) * 256));
+    const res = selectHosts(many, request(), () => true, 'spread');
+    for (const k of [0, 1, 3, 40, 50]) expect(res.best(k).map((h) => h.host)).toEqual(res.candidates.slice(0, k).map((h) => h.host));
+    const tied = selectHosts([host('x', 1024), host('y', 1024), host('z', 1024)], request(), () => true, 'spread');
+    expect(tied.best(2).map((h) => h.host)).toEqual(['x', 'y']);
   });
 });

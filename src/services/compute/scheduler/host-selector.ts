@@ -15,59 +15,102 @@ export interface ScheduleRequest {
   differentHost?: string[];
 }
 
-type Filter = (h: HostState, req: ScheduleRequest) => boolean;
+type Filter = (h: HostState) => boolean;
+const CLASSES = ['VCPU', 'MEMORY_MB', 'DISK_GB'] as const;
+const FILTER_NAMES = ['ignoreHosts', 'kind', 'availabilityZone', 'resources', 'affinity', 'antiAffinity', 'sameHost', 'differentHost'] as const;
 
-/** Nova's filters, in the order that discards the most hosts cheaply first. */
-const FILTERS: [string, Filter][] = [
-  ['ignoreHosts', (h, r) => !r.ignoreHosts.includes(h.host)],
-  ['kind', (h, r) => h.usage.traits.includes(kindTrait(r.kind))],
-  ['availabilityZone', (h, r) => !r.availabilityZone || h.zone === r.availabilityZone],
-  ['resources', (h, r) => (['VCPU', 'MEMORY_MB', 'DISK_GB'] as const).every((rc) => {
-    const want = r.resources[rc] ?? 0;
-    return want <= h.usage.free[rc] && want <= h.usage.maxUnit[rc];
-  })],
-  ['affinity', (h, r) => r.group?.policy !== 'affinity' || r.group.memberHosts.length === 0 || r.group.memberHosts.includes(h.host)],
-  ['antiAffinity', (h, r) => r.group?.policy !== 'anti-affinity' || !r.group.memberHosts.includes(h.host)],
-  ['sameHost', (h, r) => !r.sameHost?.length || r.sameHost.includes(h.host)],
-  ['differentHost', (h, r) => !r.differentHost?.length || !r.differentHost.includes(h.host)],
-];
+/**
+ * Nova's filters for one request, in the order that discards the most hosts cheaply first. What
+ * does not depend on the host (the kind's trait, the amounts, the lists) is worked out once per
+ * request; a filter the request makes a no-op is left out and passes every host.
+ */
+function filtersFor(r: ScheduleRequest): Partial<Record<(typeof FILTER_NAMES)[number], Filter>> {
+  const trait = kindTrait(r.kind);
+  const [cpu, ram, disk] = CLASSES.map((rc) => r.resources[rc] ?? 0);
+  const group = r.group;
+  const members = new Set(group?.memberHosts ?? []);
+  const ignored = new Set(r.ignoreHosts);
+  const same = new Set(r.sameHost ?? []);
+  const different = new Set(r.differentHost ?? []);
+  return {
+    ...(ignored.size ? { ignoreHosts: (h) => !ignored.has(h.host) } : {}),
+    kind: (h) => h.traits.has(trait),
+    ...(r.availabilityZone ? { availabilityZone: (h) => h.zone === r.availabilityZone } : {}),
+    resources: ({ usage: { free, maxUnit } }) => cpu <= free.VCPU && cpu <= maxUnit.VCPU && ram <= free.MEMORY_MB && ram <= maxUnit.MEMORY_MB
+      && disk <= free.DISK_GB && disk <= maxUnit.DISK_GB,
+    ...(group?.policy === 'affinity' && members.size ? { affinity: (h) => members.has(h.host) } : {}),
+    ...(group?.policy === 'anti-affinity' ? { antiAffinity: (h) => !members.has(h.host) } : {}),
+    ...(same.size ? { sameHost: (h) => same.has(h.host) } : {}),
+    ...(different.size ? { differentHost: (h) => !different.has(h.host) } : {}),
+  };
+}
 
-export interface SelectionResult {
-  /** Hosts that pass every filter, best first. */
-  candidates: HostState[];
-  /** Hosts left after each filter, for the "No valid host" explanation. */
-  trail: { filter: string; left: number }[];
+/** The hosts that passed every filter, weighed; ordered only as far as a caller asks. */
+export class SelectionResult {
+  private sorted?: HostState[];
+
+  constructor(
+    /** Hosts left after each filter, for the "No valid host" explanation. */
+    readonly trail: { filter: string; left: number }[],
+    private readonly pool: HostState[],
+    private readonly weights: number[],
+  ) {}
+
+  /** Every candidate, best first; equal weights keep the order of the hosts given. Sorted on first use. */
+  get candidates(): HostState[] {
+    this.sorted ??= this.pool.map((_, i) => i).sort((a, b) => this.weights[b] - this.weights[a] || a - b).map((i) => this.pool[i]);
+    return this.sorted;
+  }
+
+  /** The `k` best, best first, as `candidates` orders them, without sorting the others. */
+  best(k: number): HostState[] {
+    const top: number[] = [];
+    const w = this.weights;
+    for (let i = 0; i < w.length && k > 0; i++) {
+      if (top.length === k && w[i] <= w[top[k - 1]]) continue;
+      let at = top.length;
+      while (at > 0 && w[top[at - 1]] < w[i]) at--;
+      top.splice(at, 0, i);
+      if (top.length > k) top.pop();
+    }
+    return top.map((i) => this.pool[i]);
+  }
 }
 
 /**
- * Filters and weighs hosts for one instance. Pure: the caller passes the hosts (and `usable`, the
- * up-and-enabled check), so it costs no queries. One pass over the hosts runs each host through
- * the filters until one refuses it, and each candidate is weighed once before sorting: with 1,000
- * hosts a decision takes well under a millisecond.
+ * Filters and weighs hosts for one instance. Pure: the caller passes the hosts (the view lists them
+ * by name) and `usable`, the up-and-enabled check, so it costs no queries. Each host goes through
+ * the filters until one refuses it and each candidate is weighed once; a decision usually needs
+ * only the best few (SelectionResult.best), so the full sort waits until something asks for it.
  */
 export function selectHosts(hosts: HostState[], req: ScheduleRequest, usable: (h: HostState) => boolean, weigher: 'spread' | 'pack'): SelectionResult {
-  const passedFilter = new Array<number>(FILTERS.length).fill(0);
+  const byName = filtersFor(req);
+  const active = FILTER_NAMES.map((name) => byName[name]).filter((f): f is Filter => f !== undefined);
+  const passedActive = new Array<number>(active.length).fill(0);
+  const soft = req.group?.policy === 'soft-affinity' ? 10 : req.group?.policy === 'soft-anti-affinity' ? -10 : 0;
+  const softHosts = new Set(soft ? req.group!.memberHosts : []);
+  const sign = weigher === 'spread' ? 1 : -1;
   let usableCount = 0;
   const pool: HostState[] = [];
+  const weights: number[] = [];
   for (const h of hosts) {
     if (!usable(h)) continue;
     usableCount++;
     let passed = 0;
-    while (passed < FILTERS.length && FILTERS[passed][1](h, req)) passedFilter[passed++]++;
-    if (passed === FILTERS.length) pool.push(h);
-  }
-  const trail = [{ filter: 'ComputeFilter', left: usableCount }, ...FILTERS.map(([filter], i) => ({ filter, left: passedFilter[i] }))];
-  const softHosts = new Set(req.group?.memberHosts ?? []);
-  const weigh = (h: HostState) => {
+    while (passed < active.length && active[passed](h)) passedActive[passed++]++;
+    if (passed < active.length) continue;
     const { free, capacity } = h.usage;
-    const ram = capacity.MEMORY_MB ? free.MEMORY_MB / capacity.MEMORY_MB : 0;
-    const cpu = capacity.VCPU ? free.VCPU / capacity.VCPU : 0;
-    let w = (weigher === 'spread' ? 1 : -1) * (ram + cpu);
-    if (req.group?.policy === 'soft-affinity' && softHosts.has(h.host)) w += 10;
-    if (req.group?.policy === 'soft-anti-affinity' && softHosts.has(h.host)) w -= 10;
-    return w;
-  };
-  const weighed = pool.map((h) => ({ h, w: weigh(h) }));
-  weighed.sort((a, b) => b.w - a.w || (a.h.host < b.h.host ? -1 : a.h.host > b.h.host ? 1 : 0));
-  return { candidates: weighed.map((x) => x.h), trail };
+    const ramFree = capacity.MEMORY_MB ? free.MEMORY_MB / capacity.MEMORY_MB : 0;
+    const cpuFree = capacity.VCPU ? free.VCPU / capacity.VCPU : 0;
+    pool.push(h);
+    weights.push(sign * (ramFree + cpuFree) + (softHosts.has(h.host) ? soft : 0));
+  }
+  // A filter the request left out passes what the one before it passed.
+  let last = usableCount;
+  let seen = 0;
+  const trail = [{ filter: 'ComputeFilter', left: usableCount }, ...FILTER_NAMES.map((filter) => {
+    if (byName[filter]) last = passedActive[seen++];
+    return { filter, left: last };
+  })];
+  return new SelectionResult(trail, pool, weights);
 }

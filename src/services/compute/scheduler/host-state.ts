@@ -11,6 +11,8 @@ export interface HostState {
   forcedDown: boolean;
   lastSeenAt: Date;
   usage: ProviderUsage;
+  /** The provider's traits as a set: filters ask it for every host of every decision. */
+  traits: ReadonlySet<string>;
 }
 
 /**
@@ -118,6 +120,7 @@ export class HostStateCache {
       hosts.push({
         host: r.host, zone: r.zone, disabled: r.disabled, forcedDown: r.forced_down, lastSeenAt: r.last_seen_at,
         usage: providerUsage({ id: r.provider_id, name: r.host, generation: r.generation, traits: r.traits }, inventories),
+        traits: new Set(r.traits),
       });
     }
     const snapshot = { hosts, readAt, epoch };
