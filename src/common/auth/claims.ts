@@ -1,27 +1,31 @@
 import { TokenClaims } from '../../contracts/identity/identity.types';
 import { RequestContext } from '../context/request-context';
 
-type Caller = Readonly<Omit<RequestContext, 'requestId'>>;
+interface Roles {
+  roles: string[];
+  isAdmin: boolean;
+}
 
-/** The validator hands out the same claims object for a token while it stays cached, so each token's caller is derived once. */
-const callers = new WeakMap<TokenClaims, Caller>();
+/** The validator hands out the same claims object for a token while it stays cached, so each token's roles are derived once. */
+const rolesOf = new WeakMap<TokenClaims, Roles>();
 
 export function claimsToContext(c: TokenClaims, requestId: string): RequestContext {
-  let caller = callers.get(c);
-  if (!caller) {
+  let r = rolesOf.get(c);
+  if (!r) {
     // Shared by every request that carries this token, hence frozen.
-    const roles = Object.freeze(c.r.map((r) => r.name)) as string[];
-    caller = Object.freeze({
-      userId: c.sub,
-      userName: c.un,
-      projectId: c.pid,
-      projectName: c.pn,
-      domainId: c.did,
-      roles,
-      authenticated: true,
-      isAdmin: roles.includes('admin'),
-    });
-    callers.set(c, caller);
+    const roles = Object.freeze(c.r.map((role) => role.name)) as string[];
+    r = { roles, isAdmin: roles.includes('admin') };
+    rolesOf.set(c, r);
   }
-  return { ...caller, requestId };
+  return {
+    requestId,
+    userId: c.sub,
+    userName: c.un,
+    projectId: c.pid,
+    projectName: c.pn,
+    domainId: c.did,
+    roles: r.roles,
+    authenticated: true,
+    isAdmin: r.isAdmin,
+  };
 }
