@@ -3,12 +3,22 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
 
 /**
  * PostgreSQL's default 128 MB buffer pool lives inside PGlite's WASM memory; the all-in-one's
  * data is small, and 16 MB keeps the idle process ~130 MiB lighter (measured in bench:idle).
  */
 const PGLITE_SETTINGS = ['-c', 'shared_buffers=16MB'];
+
+/**
+ * V8 flag for PostgreSQL's WASM: Liftoff (baseline) code only. By default V8 also recompiles the hot
+ * functions with TurboFan on its worker threads, and glibc keeps those threads' freed compiler
+ * memory: ~70 MiB more resident in the idle all-in-one (bench:idle). Liftoff code is slower on
+ * CPU-heavy queries (scans, aggregates) and no slower on the point queries the API makes, where the
+ * protocol and JS dominate; bench:idle measures both.
+ */
+const WASM_FLAGS = '--liftoff-only';
 
 /**
  * initdb runs in a second WASM instance that stays alive after PGlite.create returns; doing it in
@@ -31,6 +41,9 @@ export class EmbeddedPostgres {
 
   /** Starts the store; returns pg connection options (host is the socket folder). */
   async start(): Promise<{ host: string; port: number; username: string; database: string }> {
+    // Before PGlite compiles its module. The flag is process-wide; the only other WASM a berth process
+    // compiles is undici's HTTP parser behind fetch, small and not on a hot path.
+    setFlagsFromString(WASM_FLAGS);
     const { PGlite } = await import('@electric-sql/pglite');
     const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
     const pgDir = join(this.dataDir, 'pg');
@@ -39,7 +52,7 @@ export class EmbeddedPostgres {
     mkdirSync(socketDir, { recursive: true });
     if (!existsSync(join(pgDir, 'PG_VERSION'))) {
       const entry = pathToFileURL(require.resolve('@electric-sql/pglite')).href;
-      await promisify(execFile)(process.execPath, ['-e', INITDB_SCRIPT, entry, pgDir], { timeout: 120000 });
+      await promisify(execFile)(process.execPath, [WASM_FLAGS, '-e', INITDB_SCRIPT, entry, pgDir], { timeout: 120000 });
     }
     const port = 5432;
     const socketPath = join(socketDir, `.s.PGSQL.${port}`);
