@@ -1,3 +1,5 @@
+import type { PortInfo } from '../network/network.rpc';
+
 /** What an instance is: decided by its image (container_format docker → container). */
 export type InstanceKind = 'container' | 'vm';
 
@@ -51,6 +53,8 @@ export interface InstanceSpec {
   restartPolicy?: RestartPolicy;
   /** false: create the instance but leave it stopped (Zun's create without run). Default true. */
   start?: boolean;
+  /** Ports to plug, with the exact MAC and addresses the network service allocated. */
+  networks?: PortInfo[];
 }
 
 export interface InstanceStatus {

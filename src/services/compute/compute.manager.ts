@@ -24,6 +24,9 @@ import { ScheduleRequest } from './scheduler/host-selector';
 import { HostState, HostStateCache } from './scheduler/host-state';
 import { POWER_STATE_CODE, TaskState, VmState } from './state/instance-state';
 import { LOGGER } from '../../common/logging/logger';
+import { ApiError } from '../../common/errors/api-error';
+import { InstanceNetworks } from './networking/instance-networks';
+import { PortInfo } from '../../contracts/network/network.rpc';
 
 /** What the last build attempt was, kept on the instance so a failed spawn can be rescheduled. */
 interface BuildAttempt {
@@ -72,6 +75,7 @@ export class ComputeManager implements RpcHandlers<ComputeRpc>, OnApplicationBoo
     private readonly actions: InstanceActionsService,
     private readonly hosts: HostsService,
     private readonly placement: PlacementService,
+    private readonly networks: InstanceNetworks,
     private readonly hostStates: HostStateCache,
     private readonly scheduler: HostScheduler,
   ) {
@@ -173,6 +177,7 @@ export class ComputeManager implements RpcHandlers<ComputeRpc>, OnApplicationBoo
           await this.placement.release(tx, inst.id);
           await this.instances.markDeleted(inst.id, tx);
         });
+        await this.networks.release(inst, ctx);
         await this.actions.eventFinish(inst.id, 'delete', 'compute_terminate_instance', 'Success', { final: true });
         await this.bus.notify('compute.instance.delete.end', { instance_id: inst.id }, ctx).catch(() => undefined);
         return;
@@ -213,7 +218,10 @@ export class ComputeManager implements RpcHandlers<ComputeRpc>, OnApplicationBoo
       if (changed) await this.actions.eventFinish(p.instanceId, 'create', 'compute_build_and_run_instance', 'Success', { final: true }, tx);
       return changed;
     });
-    if (moved) await this.bus.notify('compute.instance.create.end', { instance_id: p.instanceId, host: p.host }, ctx).catch(() => undefined);
+    if (moved) {
+      await this.networks.plugged(p.instanceId, p.host, ctx);
+      await this.bus.notify('compute.instance.create.end', { instance_id: p.instanceId, host: p.host }, ctx).catch(() => undefined);
+    }
   }
 
   /**
@@ -272,6 +280,18 @@ export class ComputeManager implements RpcHandlers<ComputeRpc>, OnApplicationBoo
 
   /** Starts the build on the host the claim went to (its action event started with the claim). */
   private async spawnOn(inst: InstanceEntity, host: string, ctx: RequestContext): Promise<void> {
+    let ports: PortInfo[];
+    try {
+      ports = await this.networks.allocate(inst, host, ctx);
+    } catch (err) {
+      // The network refused (no address left, a port taken meanwhile): another host would not help.
+      if (err instanceof ApiError && err.status < 500) {
+        await this.fail(inst.id, 'create', 'compute_build_and_run_instance', `Build of instance ${inst.id} aborted: ${err.message}`, [VmState.building]);
+        return;
+      }
+      await this.reschedule(inst, `could not allocate the network on ${host}: ${(err as Error).message}`, ctx);
+      return;
+    }
     try {
       const image = await this.imageRef(inst.imageRef!, ctx);
       const spec: InstanceSpec = {
@@ -283,6 +303,7 @@ export class ComputeManager implements RpcHandlers<ComputeRpc>, OnApplicationBoo
         },
         image,
         ...inst.container,
+        ...(ports.length ? { networks: ports } : {}),
       };
       await this.agents.cast('spawnInstance', { spec }, ctx, { host });
     } catch (err) {
@@ -330,12 +351,14 @@ export class ComputeManager implements RpcHandlers<ComputeRpc>, OnApplicationBoo
   }
 
   private async fail(instanceId: string, action: string, event: string, message: string, fromVm: string[]): Promise<void> {
-    await this.db.transaction(async (tx) => {
+    const failed = await this.db.transaction(async (tx) => {
       await this.placement.release(tx, instanceId);
-      await this.instances.transition(instanceId, {
+      return this.instances.transition(instanceId, {
         fromVm, set: { vmState: VmState.error, taskState: null, host: null, fault: { code: 500, message, created: new Date().toISOString() } },
       }, tx);
     });
+    // A build that will not run anywhere gives its ports back, as Nova deallocates networks then.
+    if (failed && action === 'create') await this.networks.release(failed, systemContext()).catch(() => undefined);
     await this.actions.eventFinish(instanceId, action, event, 'Error', { final: true, details: message, message: 'Error' });
   }
 

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { InstanceNetworks } from './networking/instance-networks';
 import { AggregatesModule } from './aggregates/aggregates.module';
 import { HypervisorsController, ServicesController } from './api/hosts.controller';
 import { ServerGroupsController } from './api/server-groups.controller';
@@ -34,7 +35,7 @@ import { ZonesModule } from './zones/zones.module';
       }),
     },
     PlacementService, HostsService, HostScheduler, InstanceRepository, InstanceActionsService, ServersApi, ServersQuery, ComputeManager, ServerGroupsApi,
-    InstanceOpsApi,
+    InstanceOpsApi, InstanceNetworks,
   ],
   exports: [ServersApi, ServersQuery, InstanceRepository, InstanceOpsApi],
 })

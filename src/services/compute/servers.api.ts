@@ -22,6 +22,7 @@ import { ClaimFailedError, PlacementService } from './placement/placement.servic
 import { QuotaService } from './quotas/quota.service';
 import { TaskState, VmState } from './state/instance-state';
 import { NO_ZONE_REQUESTED } from './zones/availability-zones';
+import { InstanceNetworks } from './networking/instance-networks';
 
 const COMPUTE_EVENTS = {
   createStart: 'compute.instance.create.start',
@@ -48,6 +49,7 @@ export class ServersApi {
     private readonly quotas: QuotaService,
     private readonly hosts: HostsService,
     private readonly placement: PlacementService,
+    private readonly networks: InstanceNetworks,
   ) {
     this.images = new RpcClient(bus, IMAGE_RPC);
     this.agents = new RpcClient(bus, AGENT_RPC);
@@ -80,6 +82,7 @@ export class ServersApi {
     const minCount = dto.min_count ?? 1;
     const count = dto.max_count ?? minCount;
     if (minCount > count) throw new BadRequestError('min_count must be <= max_count');
+    const requestedNetworks = await this.networks.resolve(dto.networks, count, ctx);
     const hints = body['os:scheduler_hints'] ?? body['OS-SCH-HNT:scheduler_hints'] ?? {};
     const group = hints.group ? await this.serverGroup(hints.group, ctx) : undefined;
     const snapshot: FlavorSnapshot = {
@@ -95,6 +98,7 @@ export class ServersApi {
           id: randomUUID(), name: count > 1 ? `${dto.name}-${i + 1}` : dto.name, projectId: ctx.projectId!, userId: ctx.userId!,
           kind, imageRef: image.id, flavor: snapshot, vmState: VmState.building, taskState: TaskState.scheduling, powerState: 0,
           host: null, availabilityZone: dto.availability_zone ?? NO_ZONE_REQUESTED, metadata: dto.metadata ?? {}, container: {},
+          requestedNetworks, networkInfo: [],
           schedulerHints: { ...(hints.same_host ? { same_host: ([] as string[]).concat(hints.same_host) } : {}), ...(hints.different_host ? { different_host: ([] as string[]).concat(hints.different_host) } : {}), ...(group ? { group: group.id } : {}) },
           locked: false, lockedReason: null, description: dto.description ?? null, reservationId, launchIndex: i, fault: null,
           launchedAt: null, terminatedAt: null,
@@ -135,6 +139,7 @@ export class ServersApi {
         await this.placement.release(tx, inst.id);
         await this.instances.markDeleted(inst.id, tx);
       });
+      await this.networks.release(inst, ctx);
       await this.actions.eventFinish(inst.id, 'delete', 'compute_terminate_instance', 'Success', { final: true, details: inst.host ? `host ${inst.host} is down: deleted locally` : undefined });
       return;
     }
@@ -263,7 +268,6 @@ export class ServersApi {
     if (!Array.isArray(networks) || !networks.every((n) => typeof n === 'object' && n !== null)) {
       throw new BadRequestError('Invalid input for field/attribute networks: expected "auto", "none" or a list of networks.');
     }
-    if (networks.length > 0) throw new BadRequestError('Attaching networks arrives with the network service (issue 4): use networks "none" for now.');
   }
 
   /** For the manager and views: rows by id, any project. */
@@ -283,7 +287,7 @@ export class ServersApi {
       const row = tx.getRepository(InstanceEntity).create({
         id: randomUUID(), name: req.name, projectId: ctx.projectId!, userId: ctx.userId!, kind: 'container', imageRef: req.image.id,
         flavor: req.flavor, vmState: VmState.building, taskState: TaskState.scheduling, powerState: 0, host: null,
-        availabilityZone: req.availabilityZone ?? NO_ZONE_REQUESTED, metadata: {}, container: req.container, schedulerHints: {}, locked: false,
+        availabilityZone: req.availabilityZone ?? NO_ZONE_REQUESTED, metadata: {}, container: req.container, schedulerHints: {}, requestedNetworks: [], networkInfo: [], locked: false,
         lockedReason: null, description: null, reservationId: `r-${randomBytes(4).toString('hex')}`, launchIndex: 0, fault: null,
         launchedAt: null, terminatedAt: null,
       });

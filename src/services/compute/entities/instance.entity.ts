@@ -1,5 +1,6 @@
 import { Column, CreateDateColumn, DeleteDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import { InstanceKind, InstanceSpec } from '../../../contracts/agent/agent.types';
+import { NetworkRequest, PortInfo } from '../../../contracts/network/network.rpc';
 
 /** The flavor as the instance was built with it (flavors may change or go away later). */
 export interface FlavorSnapshot {
@@ -43,6 +44,10 @@ export class InstanceEntity {
   @Column({ type: 'jsonb', default: () => "'{}'" }) metadata: Record<string, string>;
   @Column({ type: 'jsonb', default: () => "'{}'" }) container: ContainerExtras;
   @Column({ type: 'jsonb', default: () => "'{}'" }) schedulerHints: Record<string, unknown>;
+  /** The server's networks as resolved at create (Nova's requested_networks). */
+  @Column({ type: 'jsonb', default: () => "'[]'" }) requestedNetworks: NetworkRequest[];
+  /** Its ports as the network service last allocated them (Nova's network info cache): what `addresses` shows. */
+  @Column({ type: 'jsonb', default: () => "'[]'" }) networkInfo: PortInfo[];
   @Column({ type: 'boolean', default: false }) locked: boolean;
   @Column({ type: 'text', nullable: true }) lockedReason: string | null;
   @Column({ type: 'text', nullable: true }) description: string | null;

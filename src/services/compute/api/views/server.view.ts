@@ -4,6 +4,7 @@ import { Microversion } from '../../../../common/http/microversion';
 import { InstanceEntity } from '../../entities/instance.entity';
 import { POWER_STATE_NAME, serverStatus } from '../../state/instance-state';
 import { KIND_ACTIONS } from '../../state/kind-actions';
+import { renderAddresses } from '../../networking/instance-networks';
 
 /** Nova prints times without fractions: 2026-11-23T15:45:01Z. */
 export function novaTime(d: Date | null): string | null {
@@ -43,7 +44,7 @@ export function renderServer(i: InstanceEntity, ctx: RequestContext, mv: Microve
     flavor,
     created: novaTime(i.createdAt),
     updated: novaTime(i.updatedAt),
-    addresses: {},
+    addresses: renderAddresses(i.networkInfo ?? []),
     accessIPv4: '',
     accessIPv6: '',
     links: links(base, 'servers', i.id),
