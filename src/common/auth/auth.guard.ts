@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { RequestContext, anonymousContext } from '../context/request-context';
 import { ForbiddenError } from '../errors/api-error';
+import { httpRequest } from '../http/http-args';
 import { POLICY_KEY, PUBLIC_KEY, PolicyRule } from './policy';
 import { TOKEN_VALIDATOR, TokenValidator } from './token-validator';
 import { claimsToContext } from './claims';
@@ -26,7 +27,7 @@ export class AuthGuard implements CanActivate {
   constructor(private readonly reflector: Reflector, @Inject(TOKEN_VALIDATOR) private readonly validator: TokenValidator) {}
 
   async canActivate(execution: ExecutionContext): Promise<boolean> {
-    const req = execution.switchToHttp().getRequest<ContextRequest>();
+    const req = httpRequest<ContextRequest>(execution);
     const access = this.accessOf(execution);
     if (access.public) {
       req.context = anonymousContext(String(req.id));

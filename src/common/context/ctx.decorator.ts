@@ -1,6 +1,7 @@
 import { ExecutionContext, createParamDecorator } from '@nestjs/common';
 import type { ContextRequest } from '../auth/auth.guard';
+import { httpRequest } from '../http/http-args';
 
 /** The caller's RequestContext (set by AuthGuard). */
 export const Ctx = createParamDecorator((_data: unknown, execution: ExecutionContext) =>
-  execution.switchToHttp().getRequest<ContextRequest>().context);
+  httpRequest<ContextRequest>(execution).context);

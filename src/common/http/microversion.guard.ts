@@ -1,5 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable, createParamDecorator } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { httpReply, httpRequest } from './http-args';
 import { Microversion, MicroversionPolicy, negotiateMicroversion } from './microversion';
 
 type VersionedRequest = FastifyRequest & { microversion?: Microversion };
@@ -16,9 +17,8 @@ export function microversionGuard(policy: MicroversionPolicy) {
   @Injectable()
   class MicroversionGuard implements CanActivate {
     canActivate(execution: ExecutionContext): boolean {
-      const http = execution.switchToHttp();
-      const req = http.getRequest<VersionedRequest>();
-      const reply = http.getResponse<FastifyReply>();
+      const req = httpRequest<VersionedRequest>(execution);
+      const reply = httpReply<FastifyReply>(execution);
       const v = negotiateMicroversion(req.headers, policy);
       req.microversion = v;
       const version = v.toString();
@@ -33,4 +33,4 @@ export function microversionGuard(policy: MicroversionPolicy) {
 
 /** The negotiated microversion of this request. */
 export const Mv = createParamDecorator((_d: unknown, execution: ExecutionContext) =>
-  execution.switchToHttp().getRequest<VersionedRequest>().microversion!);
+  httpRequest<VersionedRequest>(execution).microversion!);
