@@ -135,4 +135,27 @@ describe('host aggregates and the availability zones they make', () => {
     const services = (await nova('get', '/os-services', '2.53')).body.services;
     expect(services.find((s: { host: string }) => s.host === 'agg-a').zone).toBe('nova');
   });
+  it('schedules by aggregate metadata: flavor extra specs must match, tenant-isolated hosts take only their tenants', async () => {
+    const fast = (await nova('post', '/os-aggregates').send({ aggregate: { name: 'fast' } })).body.aggregate;
+    await action(fast.id, { add_host: { host: 'agg-b' } });
+    // The 'ssd' aggregate of an earlier test holds agg-a with disk=ssd: this one asks for another key.
+    await action(fast.id, { set_metadata: { metadata: { storage: 'nvme' } } });
+    const ssd = (await nova('post', '/flavors').send({ flavor: { name: 'agg.ssd', ram: 128, vcpus: 1, disk: 0, id: null } })).body.flavor.id;
+    await nova('post', `/flavors/${ssd}/os-extra_specs`).send({ extra_specs: { 'aggregate_instance_extra_specs:storage': 'nvme' } });
+    const onSsd = async (name: string) => {
+      const res = await nova('post', '/servers', '2.37').send({ server: { name, imageRef: imageId, flavorRef: ssd, networks: 'none' } });
+      return until(`${name} to settle`, async () => {
+        const s = (await nova('get', `/servers/${res.body.server.id}`)).body.server;
+        return ['ACTIVE', 'ERROR'].includes(s?.status) ? s : undefined;
+      });
+    };
+    for (let i = 0; i < 2; i++) expect((await onSsd(`ssd-${i}`))['OS-EXT-SRV-ATTR:host']).toBe('agg-b');
+    const admins = t.berth.bootstrap!.adminProjectId;
+    await action(fast.id, { set_metadata: { metadata: { filter_tenant_id: 'someone-else' } } });
+    const refused = await onSsd('ssd-refused');
+    expect(refused.status).toBe('ERROR');
+    expect(refused.fault.message).toContain('No valid host');
+    await action(fast.id, { set_metadata: { metadata: { filter_tenant_id: `someone-else,${admins}` } } });
+    expect((await onSsd('ssd-allowed'))['OS-EXT-SRV-ATTR:host']).toBe('agg-b');
+  });
 });

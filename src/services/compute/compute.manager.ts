@@ -131,6 +131,8 @@ export class ComputeManager implements RpcHandlers<ComputeRpc>, OnApplicationBoo
       sameHost: await this.hostsOf(inst.schedulerHints.same_host as string[] | undefined),
       differentHost: await this.hostsOf(inst.schedulerHints.different_host as string[] | undefined),
       group: await this.groupRequest(inst),
+      flavorExtraSpecs: inst.flavor.extraSpecs,
+      projectId: inst.projectId,
     };
     const owner = { projectId: inst.projectId, userId: inst.userId };
     const claimedOn = (candidate: HostState): Promise<boolean> => this.db.transaction(async (tx) => {

@@ -3,7 +3,7 @@ import { kindTrait } from '../placement/traits';
 import { ScheduleRequest, selectHosts } from './host-selector';
 import { HostState } from './host-state';
 
-function host(name: string, freeRam: number, opts: { zone?: string; kinds?: string[]; disabled?: boolean } = {}): HostState {
+function host(name: string, freeRam: number, opts: { zone?: string; kinds?: string[]; disabled?: boolean; aggregates?: Record<string, string>[] } = {}): HostState {
   const cap = { VCPU: 16, MEMORY_MB: 8192, DISK_GB: 100 };
   const usage: ProviderUsage = {
     providerId: `rp-${name}`, name, generation: 0, traits: (opts.kinds ?? ['container']).map(kindTrait),
@@ -11,7 +11,7 @@ function host(name: string, freeRam: number, opts: { zone?: string; kinds?: stri
     used: { VCPU: 0, MEMORY_MB: cap.MEMORY_MB - freeRam, DISK_GB: 0 },
     free: { VCPU: 16, MEMORY_MB: freeRam, DISK_GB: 100 },
   };
-  return { host: name, zone: opts.zone ?? 'nova', disabled: opts.disabled ?? false, forcedDown: false, lastSeenAt: new Date(), usage, traits: new Set(usage.traits) };
+  return { host: name, zone: opts.zone ?? 'nova', disabled: opts.disabled ?? false, forcedDown: false, lastSeenAt: new Date(), usage, traits: new Set(usage.traits), aggregates: opts.aggregates ?? [] };
 }
 
 const request = (over: Partial<ScheduleRequest> = {}): ScheduleRequest => ({
@@ -31,6 +31,25 @@ describe(selectHosts.name, () => {
 
   it('packs onto the fullest host that fits when asked to', () => {
     expect(run(hosts, request(), 'pack')).toEqual(['a', 'b']);
+  });
+
+  it('matches aggregate_instance_extra_specs against the host aggregates\' metadata', () => {
+    const ssd = host('ssd', 2048, { aggregates: [{ disk: 'ssd,nvme' }, { tier: 'gold' }] });
+    const hdd = host('hdd', 4096, { aggregates: [{ disk: 'hdd' }] });
+    const plain = host('plain', 8000);
+    const specs = (s: Record<string, string>) => request({ flavorExtraSpecs: s });
+    expect(run([ssd, hdd, plain], specs({ 'aggregate_instance_extra_specs:disk': 'ssd' }))).toEqual(['ssd']);
+    expect(run([ssd, hdd, plain], specs({ 'aggregate_instance_extra_specs:disk': 'nvme', 'aggregate_instance_extra_specs:tier': 'gold' }))).toEqual(['ssd']);
+    expect(run([ssd, hdd, plain], specs({ 'aggregate_instance_extra_specs:disk': 'tape' }))).toEqual([]);
+    expect(run([ssd, hdd, plain], specs({ 'hw:cpu_policy': 'dedicated' }))).toEqual(['plain', 'hdd', 'ssd']);
+  });
+
+  it('keeps hosts of tenant-isolated aggregates for their tenants', () => {
+    const isolated = host('iso', 8000, { aggregates: [{ filter_tenant_id: 'p1,p2' }] });
+    const open = host('open', 1024);
+    expect(run([isolated, open], request({ projectId: 'p2' }))).toEqual(['iso', 'open']);
+    expect(run([isolated, open], request({ projectId: 'p3' }))).toEqual(['open']);
+    expect(run([host('iso2', 8000, { aggregates: [{ filter_tenant_id_1: 'p9' }] })], request({ projectId: 'p9' }))).toEqual(['iso2']);
   });
 
   it('honours availability zones, ignored hosts, same_host and different_host', () => {
@@ -53,6 +72,7 @@ describe(selectHosts.name, () => {
     expect(res.candidates).toEqual([]);
     expect(res.trail).toEqual([
       { filter: 'ComputeFilter', left: 4 }, { filter: 'ignoreHosts', left: 4 }, { filter: 'kind', left: 3 }, { filter: 'availabilityZone', left: 3 },
+      { filter: 'aggregateInstanceExtraSpecs', left: 3 }, { filter: 'aggregateMultiTenancyIsolation', left: 3 },
       { filter: 'resources', left: 0 }, { filter: 'affinity', left: 0 }, { filter: 'antiAffinity', left: 0 }, { filter: 'sameHost', left: 0 }, { filter: 'differentHost', left: 0 },
     ]);
   });

@@ -13,11 +13,38 @@ export interface ScheduleRequest {
   group?: { policy: 'affinity' | 'anti-affinity' | 'soft-affinity' | 'soft-anti-affinity'; memberHosts: string[] };
   sameHost?: string[];
   differentHost?: string[];
+  /** The flavor's extra specs: `aggregate_instance_extra_specs:<key>` must match an aggregate's metadata. */
+  flavorExtraSpecs?: Record<string, string>;
+  /** The instance's project, for aggregates isolated to tenants (`filter_tenant_id`). */
+  projectId?: string;
+}
+
+const AGGREGATE_SPEC = 'aggregate_instance_extra_specs:';
+
+/**
+ * Nova's AggregateInstanceExtraSpecsFilter: every scoped extra spec must equal a value (one of a
+ * comma-separated list) of that key in some aggregate of the host.
+ */
+function aggregateSpecsFilter(specs: Record<string, string> | undefined): Filter | undefined {
+  const wanted = Object.entries(specs ?? {}).filter(([k]) => k.startsWith(AGGREGATE_SPEC)).map(([k, v]) => [k.slice(AGGREGATE_SPEC.length), v.trim()] as const);
+  if (wanted.length === 0) return undefined;
+  return (h) => wanted.every(([key, value]) => h.aggregates.some((m) => m[key] !== undefined && m[key].split(',').map((x) => x.trim()).includes(value)));
+}
+
+/**
+ * Nova's AggregateMultiTenancyIsolation: a host in an aggregate with `filter_tenant_id` (or
+ * `filter_tenant_id_<n>`) keys takes only those projects' instances; other hosts take anyone's.
+ */
+function tenantIsolationFilter(projectId: string | undefined): Filter {
+  return (h) => {
+    const allowed = h.aggregates.flatMap((m) => Object.entries(m).filter(([k]) => k === 'filter_tenant_id' || k.startsWith('filter_tenant_id_')).flatMap(([, v]) => v.split(',').map((x) => x.trim())));
+    return allowed.length === 0 || (projectId !== undefined && allowed.includes(projectId));
+  };
 }
 
 type Filter = (h: HostState) => boolean;
 const CLASSES = ['VCPU', 'MEMORY_MB', 'DISK_GB'] as const;
-const FILTER_NAMES = ['ignoreHosts', 'kind', 'availabilityZone', 'resources', 'affinity', 'antiAffinity', 'sameHost', 'differentHost'] as const;
+const FILTER_NAMES = ['ignoreHosts', 'kind', 'availabilityZone', 'aggregateInstanceExtraSpecs', 'aggregateMultiTenancyIsolation', 'resources', 'affinity', 'antiAffinity', 'sameHost', 'differentHost'] as const;
 
 /**
  * Nova's filters for one request, in the order that discards the most hosts cheaply first. What
@@ -32,10 +59,13 @@ function filtersFor(r: ScheduleRequest): Partial<Record<(typeof FILTER_NAMES)[nu
   const ignored = new Set(r.ignoreHosts);
   const same = new Set(r.sameHost ?? []);
   const different = new Set(r.differentHost ?? []);
+  const specs = aggregateSpecsFilter(r.flavorExtraSpecs);
   return {
     ...(ignored.size ? { ignoreHosts: (h) => !ignored.has(h.host) } : {}),
     kind: (h) => h.traits.has(trait),
     ...(r.availabilityZone ? { availabilityZone: (h) => h.zone === r.availabilityZone } : {}),
+    ...(specs ? { aggregateInstanceExtraSpecs: specs } : {}),
+    aggregateMultiTenancyIsolation: tenantIsolationFilter(r.projectId),
     resources: ({ usage: { free, maxUnit } }) => cpu <= free.VCPU && cpu <= maxUnit.VCPU && ram <= free.MEMORY_MB && ram <= maxUnit.MEMORY_MB
       && disk <= free.DISK_GB && disk <= maxUnit.DISK_GB,
     ...(group?.policy === 'affinity' && members.size ? { affinity: (h) => members.has(h.host) } : {}),

@@ -13,6 +13,8 @@ export interface HostState {
   usage: ProviderUsage;
   /** The provider's traits as a set: filters ask it for every host of every decision. */
   traits: ReadonlySet<string>;
+  /** Metadata of each host aggregate holding the host (aggregate filters read it). */
+  aggregates: Record<string, string>[];
 }
 
 /**
@@ -44,6 +46,8 @@ interface Row {
   max_unit: number;
   allocation_ratio: number;
   used: number;
+  /** Metadata of the host's aggregates (absent when it is in none). */
+  aggregates: Record<string, string>[] | null;
 }
 
 /**
@@ -101,7 +105,8 @@ export class HostStateCache {
   private async read(readAt: number, epoch: number): Promise<Snapshot> {
     const rows: Row[] = await this.db.query(
       `SELECT s.host, s.zone, s.disabled, s.forced_down, s.last_seen_at, p.id AS provider_id, p.generation, p.traits,
-              i.resource_class, i.total, i.reserved, i.max_unit, i.allocation_ratio, i.used
+              i.resource_class, i.total, i.reserved, i.max_unit, i.allocation_ratio, i.used,
+              (SELECT jsonb_agg(a.metadata) FROM compute.aggregate_hosts h JOIN compute.aggregates a ON a.id = h.aggregate_id WHERE h.host = s.host) AS aggregates
        FROM compute.compute_services s
        JOIN compute.resource_providers p ON p.name = s.host
        LEFT JOIN compute.inventories i ON i.provider_id = p.id
@@ -121,6 +126,7 @@ export class HostStateCache {
         host: r.host, zone: r.zone, disabled: r.disabled, forcedDown: r.forced_down, lastSeenAt: r.last_seen_at,
         usage: providerUsage({ id: r.provider_id, name: r.host, generation: r.generation, traits: r.traits }, inventories),
         traits: new Set(r.traits),
+        aggregates: r.aggregates ?? [],
       });
     }
     const snapshot = { hosts, readAt, epoch };
