@@ -13,6 +13,7 @@ import { ContainerModule } from './services/container/container.module';
 import { IdentityModule } from './services/identity/identity.module';
 import { ImageModule } from './services/image/image.module';
 import { NetworkModule } from './services/network/network.module';
+import { VolumeModule } from './services/volume/volume.module';
 import { IDENTITY_SETTINGS } from './services/identity/identity.settings';
 import { ConfigService } from './common/config/config.service';
 import { CONFIG } from './common/config/config.token';
@@ -27,6 +28,7 @@ const SERVICE_MODULES: Partial<Record<ServiceName, Type<unknown>>> = {
   compute: ComputeModule,
   placement: PlacementApiModule,
   network: NetworkModule,
+  volume: VolumeModule,
   container: ContainerModule,
 };
 

@@ -36,6 +36,11 @@ const KNOWN_SHAPES: Record<string, Record<string, Record<string, string[]>>> = {
       portPlugged: ['host', 'portId', 'up'],
     },
   },
+  volume: {
+    '1.0': {
+      createVolume: ['volumeId'], deleteVolume: ['volumeId'], extendVolume: ['volumeId'], createSnapshot: ['snapshotId'], deleteSnapshot: ['snapshotId'],
+    },
+  },
   agent: {
     '1.1': {
       spawnInstance: ['spec'], destroyInstance: ['instanceId'], powerOn: ['instanceId'], powerOff: ['instanceId'],

@@ -1,7 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { hostname } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { EnvDto } from './env.dto';
 
 export class InvalidConfigError extends Error {}
@@ -27,6 +27,8 @@ export class ConfigService {
   readonly serviceDownSeconds: number;
   readonly buildTimeoutSeconds: number;
   readonly baseMac: string;
+  readonly volumeSharedDir: string;
+  readonly volumeOversubscriptionRatio: number;
   private readonly explicitPublicUrl?: string;
 
   private constructor(env: EnvDto) {
@@ -49,6 +51,8 @@ export class ConfigService {
     this.serviceDownSeconds = env.BERTH_SERVICE_DOWN_SECONDS;
     this.buildTimeoutSeconds = env.BERTH_BUILD_TIMEOUT_SECONDS;
     this.baseMac = env.BERTH_BASE_MAC.toLowerCase();
+    this.volumeSharedDir = resolve(env.BERTH_VOLUME_SHARED_DIR ?? join(this.dataDir, 'volumes', 'shared'));
+    this.volumeOversubscriptionRatio = env.BERTH_VOLUME_OVERSUBSCRIPTION_RATIO;
     this.explicitPublicUrl = env.BERTH_PUBLIC_URL?.replace(/\/+$/, '');
   }
 
@@ -69,7 +73,7 @@ export class ConfigService {
     const raw: Record<string, string> = {};
     for (const [k, v] of Object.entries(env)) if (k.startsWith('BERTH_') && v !== undefined && v !== '') raw[k] = v;
     for (const [k, v] of Object.entries(overrides)) if (v !== undefined) raw[k] = v;
-    const known = new Set(Object.keys(new EnvDto()).concat(['BERTH_DATABASE_URL', 'BERTH_AMQP_URL', 'BERTH_ADMIN_PASSWORD', 'BERTH_PUBLIC_URL', 'BERTH_HOST', 'BERTH_DOCKER_HOST']));
+    const known = new Set(Object.keys(new EnvDto()).concat(['BERTH_DATABASE_URL', 'BERTH_AMQP_URL', 'BERTH_ADMIN_PASSWORD', 'BERTH_PUBLIC_URL', 'BERTH_HOST', 'BERTH_DOCKER_HOST', 'BERTH_VOLUME_SHARED_DIR']));
     const unknown = Object.keys(raw).find((k) => !known.has(k));
     if (unknown) throw new InvalidConfigError(`${unknown}: unknown setting`);
     const dto = plainToInstance(EnvDto, raw, { exposeDefaultValues: true });

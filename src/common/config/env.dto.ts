@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+import { IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 
 const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
 
@@ -66,4 +66,12 @@ export class EnvDto {
   @Matches(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i, { message: 'must be a MAC address like fa:16:3e:00:00:00' })
   @Matches(/^[0-9a-f][02468ace]:/i, { message: 'must be a unicast MAC address (even first octet)' })
   BERTH_BASE_MAC = 'fa:16:3e:00:00:00';
+
+  /** The shared volume back end's pool directory (an NFS mount every host reaches); default `<BERTH_DATA_DIR>/volumes/shared`. */
+  @IsOptional() @IsString() @MinLength(1)
+  BERTH_VOLUME_SHARED_DIR?: string;
+
+  /** Cinder's max_over_subscription_ratio: sparse volumes may provision this many times the pool's size. */
+  @Transform(toInt) @IsNumber({}, { message: 'must be a number' }) @Min(1) @Max(1000)
+  BERTH_VOLUME_OVERSUBSCRIPTION_RATIO = 20;
 }
