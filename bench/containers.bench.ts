@@ -12,7 +12,7 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import Docker from 'dockerode';
+import { EngineClient } from '../src/services/agent/drivers/engine-client';
 import { busyboxImage } from '../test/utils/busybox-image';
 import { startPodmanHost } from '../test/utils/podman-host';
 import { BerthProcess, MAIN_JS, issueToken, onCleanup, rssBytes, runBench, startBerth, trackChild } from './lib/berth-process';
@@ -79,18 +79,18 @@ async function bootOnce(a: Api, imageId: string, flavorId: string, name: string)
 }
 
 /** The engine's own create + start with the limits berth sets for the same flavor, in ms; removal is not timed. */
-async function engineOnce(docker: Docker, reference: string, n: number): Promise<number> {
+async function engineOnce(docker: EngineClient, reference: string, n: number): Promise<number> {
   const started = performance.now();
-  const c = await docker.createContainer({
-    name: `bench-engine-${n}`, Image: reference, Labels: { 'bench': 'engine' },
+  const c = await docker.createContainer(`bench-engine-${n}`, {
+    Image: reference, Labels: { 'bench': 'engine' },
     HostConfig: {
       Memory: FLAVOR.ram * 2 ** 20, MemorySwap: FLAVOR.ram * 2 ** 20, NanoCpus: FLAVOR.vcpus * 1e9, PidsLimit: 1024,
       CapDrop: ['ALL'], SecurityOpt: ['no-new-privileges'],
     },
   });
-  await c.start();
+  await docker.containerAction(c.Id, 'start');
   const took = performance.now() - started;
-  await c.remove({ force: true, v: true });
+  await docker.removeContainer(c.Id, { force: true, v: true });
   return took;
 }
 
@@ -134,7 +134,9 @@ async function main(): Promise<void> {
   const load = loadAverage();
   const podman = await startPodmanHost('bench');
   onCleanup(podman.stop);
-  const podmanVersion = await new Docker({ socketPath: podman.socketPath }).version();
+  const docker = EngineClient.for(podman.dockerHost);
+  onCleanup(async () => docker.close());
+  const podmanVersion = await docker.version();
   const image = await busyboxImage('berth-bench/busybox:1', ['sleep', '1000000']);
   const berth = await startBerth({ store: 'postgres', label: 'containers', args: ['--docker-host', podman.dockerHost, '--host', 'bench-host'] });
   const token = await issueToken(berth);
@@ -147,7 +149,6 @@ async function main(): Promise<void> {
 
   // The first boot loads the image into the engine (cached by checksum); both sides then start from a loaded image.
   const firstBoot = await bootOnce(a, img.id, flavorId, 'warm-up');
-  const docker = new Docker({ socketPath: podman.socketPath });
   const reference = (await docker.listImages()).flatMap((i) => i.RepoTags ?? []).find((t) => t.includes(img.id));
   if (!reference) throw new Error(`berth's image ${img.id} is not in the engine after the warm-up boot`);
   await engineOnce(docker, reference, 0);
@@ -168,7 +169,7 @@ async function main(): Promise<void> {
   const md = [
     `Command: \`npm run bench:containers\`. Date: ${today()}. Machine: ${machine()}. Load average when the run started: ${load}.`,
     '',
-    `Configuration: one Podman service (${podmanVersion.Version ? `Podman ${podmanVersion.Version}, ` : ''}its Docker-compatible API on a unix socket, runc, cgroupfs; the test machines' configuration from test/utils/podman-host.ts) and \`node dist/src/main.js all-in-one --docker-host unix://… --host bench-host\` on ${berth.describe}, its local agent driving that Podman through the broker. Image: a busybox docker archive (${fmtMiB(image.size)} MiB, \`sleep 1000000\`) uploaded to the image service; a warm-up boot loads it into the engine (${fmtMs(firstBoot)} ms, not counted). Then ${PAIRS} alternating pairs: (engine) dockerode createContainer + start of that loaded image with the flavor's limits (${FLAVOR.ram} MB, ${FLAVOR.vcpus} vCPU, pids 1024, caps dropped, no-new-privileges), timed until start returns, removed untimed; (berth) POST /compute/v2.1/servers (${FLAVOR.ram} MB / ${FLAVOR.vcpus} vCPU flavor, networks none) timed until a GET /servers/{id} polled every ${POLL_MS} ms shows ACTIVE, deleted untimed. berth's time includes the API, quota, scheduling and placement claim, the RPC over RabbitMQ, the agent's create (with the container_info file written into the container) and start, and the ACTIVE report back.`,
+    `Configuration: one Podman service (${podmanVersion.Version ? `Podman ${podmanVersion.Version}, ` : ''}its Docker-compatible API on a unix socket, runc, cgroupfs; the test machines' configuration from test/utils/podman-host.ts) and \`node dist/src/main.js all-in-one --docker-host unix://… --host bench-host\` on ${berth.describe}, its local agent driving that Podman through the broker. Image: a busybox docker archive (${fmtMiB(image.size)} MiB, \`sleep 1000000\`) uploaded to the image service; a warm-up boot loads it into the engine (${fmtMs(firstBoot)} ms, not counted). Then ${PAIRS} alternating pairs: (engine) create + start of that loaded image through berth's Engine API client (the agent's) with the flavor's limits (${FLAVOR.ram} MB, ${FLAVOR.vcpus} vCPU, pids 1024, caps dropped, no-new-privileges), timed until start returns, removed untimed; (berth) POST /compute/v2.1/servers (${FLAVOR.ram} MB / ${FLAVOR.vcpus} vCPU flavor, networks none) timed until a GET /servers/{id} polled every ${POLL_MS} ms shows ACTIVE, deleted untimed. berth's time includes the API, quota, scheduling and placement claim, the RPC over RabbitMQ, the agent's create (its container_info file written on the host and bind-mounted) and start, and the ACTIVE report back.`,
     '',
     table(['path', 'runs', 'p50 ms', 'p90 ms', 'p99 ms', 'min ms', 'max ms'], [
       ['engine: create + start (Engine API)', engine.length, fmtMs(pct(engine, 0.5)), fmtMs(pct(engine, 0.9)), fmtMs(pct(engine, 0.99)), fmtMs(Math.min(...engine)), fmtMs(Math.max(...engine))],

@@ -78,7 +78,7 @@ export async function startBerth(opts: StartOptions): Promise<RunningBerth> {
       bootstrap = await app.get(BootstrapService).run({ adminPassword: config.adminPassword, publicUrl, region: config.region });
     }
     const agents = opts.localAgents
-      ? await startLocalAgents({ bus, host: config.host, dockerHost: config.dockerHost, fakeHosts: config.fakeHosts, log })
+      ? await startLocalAgents({ bus, host: config.host, dockerHost: config.dockerHost, dataDir: config.dataDir, fakeHosts: config.fakeHosts, log })
       : undefined;
     log.info({ url, publicUrl, agents: agents?.hosts, services: opts.services, store: config.embeddedStore ? 'embedded' : 'postgresql', bus: config.amqpUrl ? 'amqp' : 'in-process' }, 'berth is serving');
     const running: RunningBerth = {

@@ -123,7 +123,7 @@ async function agent(args: ParsedArgs): Promise<void> {
   const log = createLogger(config.logLevel);
   let driver: Awaited<ReturnType<typeof createDriver>>;
   try {
-    driver = await createDriver(driverName!, { dockerHost: config.dockerHost });
+    driver = await createDriver(driverName!, { dockerHost: config.dockerHost, dataDir: config.dataDir });
   } catch (err) {
     if (err instanceof DriverUnavailableError) fail(err.message, 3);
     throw err;

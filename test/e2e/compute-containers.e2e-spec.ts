@@ -1,10 +1,11 @@
-import Docker from 'dockerode';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { systemContext } from '../../src/common/context/request-context';
 import { RpcClient } from '../../src/common/messaging/rpc-client';
 import { AGENT_RPC, AgentRpc } from '../../src/contracts/agent/agent.rpc';
 import { RunningAgent, startAgent } from '../../src/services/agent/agent.runtime';
 import { DockerDriver } from '../../src/services/agent/drivers/docker.driver';
+import { EngineClient } from '../../src/services/agent/drivers/engine-client';
 import { busyboxImage } from '../utils/busybox-image';
 import { PodmanHost, startPodmanHost } from '../utils/podman-host';
 import { TestBerth, startTestBerth } from '../utils/test-berth';
@@ -24,7 +25,7 @@ describe('servers as real containers (Podman through the Docker Engine API)', ()
   let podman: PodmanHost;
   let driver: DockerDriver;
   let agent: RunningAgent;
-  let engine: Docker;
+  let engine: EngineClient;
   let imageId: string;
   let flavorId: string;
 
@@ -39,14 +40,14 @@ describe('servers as real containers (Podman through the Docker Engine API)', ()
     });
   }
 
-  const container = (id: string) => engine.getContainer(`berth-${id}`).inspect();
+  const container = (id: string) => engine.inspectContainer(`berth-${id}`);
 
   beforeAll(async () => {
     podman = await startPodmanHost('rest-1');
-    engine = new Docker({ socketPath: podman.socketPath });
+    engine = EngineClient.for(podman.dockerHost);
     t = await startTestBerth();
     admin = await t.adminToken();
-    driver = await DockerDriver.connect(podman.dockerHost);
+    driver = await DockerDriver.connect(podman.dockerHost, { infoDir: join(podman.dir, 'container-info') });
     agent = await startAgent({ bus: t.berth.bus, host: 'pod-1', driver, reportIntervalMs: 1000, syncIntervalMs: 60000 });
     await until('the host to register', async () => {
       const res = await t.http().get('/compute/v2.1/os-hypervisors').set('X-Auth-Token', admin);

@@ -1,7 +1,8 @@
-import Docker from 'dockerode';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { RunningAgent, startAgent } from '../../src/services/agent/agent.runtime';
 import { DockerDriver } from '../../src/services/agent/drivers/docker.driver';
+import { EngineClient } from '../../src/services/agent/drivers/engine-client';
 import { busyboxImage } from '../utils/busybox-image';
 import { PodmanHost, startPodmanHost } from '../utils/podman-host';
 import { TestBerth, startTestBerth } from '../utils/test-berth';
@@ -24,7 +25,7 @@ describe('container verbs and image capture on real containers (Podman)', () => 
   let admin: string;
   let podman: PodmanHost;
   let agent: RunningAgent;
-  let engine: Docker;
+  let engine: EngineClient;
   let imageId: string;
   let flavorId: string;
 
@@ -62,14 +63,14 @@ describe('container verbs and image capture on real containers (Podman)', () => 
     });
   }
 
-  const inspect = (id: string) => engine.getContainer(`berth-${id}`).inspect();
+  const inspect = (id: string) => engine.inspectContainer(`berth-${id}`);
 
   beforeAll(async () => {
     podman = await startPodmanHost('ops-1');
-    engine = new Docker({ socketPath: podman.socketPath });
+    engine = EngineClient.for(podman.dockerHost);
     t = await startTestBerth();
     admin = await t.adminToken();
-    agent = await startAgent({ bus: t.berth.bus, host: 'pod-ops', driver: await DockerDriver.connect(podman.dockerHost), reportIntervalMs: 1000, syncIntervalMs: 60000 });
+    agent = await startAgent({ bus: t.berth.bus, host: 'pod-ops', driver: await DockerDriver.connect(podman.dockerHost, { infoDir: join(podman.dir, 'container-info') }), reportIntervalMs: 1000, syncIntervalMs: 60000 });
     await until('the host to register', async () => {
       const res = await t.http().get('/compute/v2.1/os-hypervisors').set('X-Auth-Token', admin);
       return res.body.hypervisors?.length === 1 ? true : undefined;
@@ -205,7 +206,7 @@ describe('container verbs and image capture on real containers (Podman)', () => 
   it('a capture that fails leaves no image, frees the server and records the error', async () => {
     const id = await run('doomed');
     // The container goes away behind berth's back: the agent's commit fails.
-    await engine.getContainer(`berth-${id}`).remove({ force: true });
+    await engine.removeContainer(`berth-${id}`, { force: true });
     const snap = await nova('post', `/servers/${id}/action`).send({ createImage: { name: 'never-active' } });
     expect(snap.status).toBe(202);
     const snapId = snap.body.image_id as string;

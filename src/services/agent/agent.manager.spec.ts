@@ -95,6 +95,20 @@ describe(AgentManager.name, () => {
     expect(downloads).toBe(1);
   });
 
+  it('looks an image up in the engine once, and loads it again when a spawn finds it removed behind the agent\'s back', async () => {
+    const image = imageRef();
+    const hasImage = jest.spyOn(driver, 'hasImage');
+    const [first, second, third] = [testSpec(image), testSpec(image), testSpec(image)];
+    await sut.spawnInstance({ spec: first }, testContext());
+    await sut.spawnInstance({ spec: second }, testContext());
+    expect(hasImage).toHaveBeenCalledTimes(1);
+    jest.spyOn(driver, 'spawn').mockRejectedValueOnce(new NotFoundError(`Image berth/${image.id} is not loaded on this host.`));
+    await sut.spawnInstance({ spec: third }, testContext());
+    expect(hasImage).toHaveBeenCalledTimes(2);
+    await waitEvents(third.id, 1);
+    expect(eventsOf(third.id)).toEqual([expect.objectContaining({ event: 'spawned', powerState: 'running' })]);
+  });
+
   it('reports spawn_failed when the image data does not match its checksum, and creates nothing', async () => {
     const spec = testSpec(imageRef({ checksum: '0'.repeat(32) }));
     await cast('spawnInstance', { spec });

@@ -82,8 +82,13 @@ export class AgentManager implements RpcHandlers<AgentRpc> {
             throw new ConflictError(`Host ${this.opts.host} (driver ${this.driver.name}) does not run ${spec.kind} instances.`);
           }
           const started = Date.now();
-          const image = await this.opts.images.ensure(spec.image);
-          status = await this.driver.spawn(spec, image);
+          let image = await this.opts.images.ensure(spec.image);
+          status = await this.driver.spawn(spec, image).catch(async (err: unknown) => {
+            // The only NotFound of a spawn is its image: removed from the engine since the cache saw it, so load it again.
+            if (!(err instanceof NotFoundError) || !this.opts.images.forget(spec.image)) throw err;
+            image = await this.opts.images.ensure(spec.image);
+            return this.driver.spawn(spec, image);
+          });
           log.info({ ms: Date.now() - started, image: image.reference }, 'instance spawned');
         }
       } catch (err) {

@@ -54,6 +54,20 @@ describe(ImageCache.name, () => {
     await expect(driver.hasImage(image)).resolves.toMatchObject({ reference: a.reference });
   });
 
+  it('asks the engine about an image once, and again after forget', async () => {
+    const driver = new FakeDriver();
+    const hasImage = jest.spyOn(driver, 'hasImage');
+    const sut = new ImageCache(driver, { fetch: async () => new Response(DATA) });
+    const image = ref();
+    const loaded = await sut.ensure(image);
+    await expect(sut.ensure(image)).resolves.toEqual({ ...loaded, sizeBytes: 0 });
+    expect(hasImage).toHaveBeenCalledTimes(1);
+    expect(sut.forget(image)).toBe(true);
+    expect(sut.forget(image)).toBe(false);
+    await sut.ensure(image);
+    expect(hasImage).toHaveBeenCalledTimes(2);
+  });
+
   it('refuses data that does not match the checksum, and loads nothing', async () => {
     const driver = new FakeDriver();
     const sut = new ImageCache(driver, { fetch: async () => new Response(DATA) });

@@ -6,6 +6,10 @@ import { ImageRef } from '../../contracts/agent/agent.types';
 import { ApiError } from '../../common/errors/api-error';
 import { EngineDriver, LoadedImage } from './drivers/engine.driver';
 
+function keyOf(ref: Pick<ImageRef, 'id' | 'checksum'>): string {
+  return `${ref.id}:${ref.checksum}`;
+}
+
 /** The image data did not match its checksum (or size): nothing was loaded. */
 export class ImageChecksumError extends ApiError {
   constructor(message: string) {
@@ -56,21 +60,34 @@ export interface ImageCacheOptions {
 /**
  * Images on this host's engine, keyed by image id and checksum. An image the engine lacks is
  * streamed once from its signed `dataUrl` (no token) into the engine while its md5 is checked;
- * concurrent spawns of the same image wait for that one download.
+ * concurrent spawns of the same image wait for that one download. Once the engine holds an
+ * image, later spawns of it do not ask the engine again (Podman's image lookup is a tenth of a
+ * build's engine time); a spawn that finds it gone after all calls forget and ensures it again.
  */
 export class ImageCache {
   private readonly loading = new Map<string, Promise<LoadedImage>>();
+  private readonly held = new Map<string, LoadedImage>();
 
   constructor(private readonly driver: EngineDriver, private readonly opts: ImageCacheOptions = {}) {}
 
   ensure(ref: ImageRef): Promise<LoadedImage> {
-    const key = `${ref.id}:${ref.checksum}`;
+    const key = keyOf(ref);
+    const held = this.held.get(key);
+    if (held) return Promise.resolve(held);
     let pending = this.loading.get(key);
     if (!pending) {
-      pending = this.load(ref).finally(() => this.loading.delete(key));
+      pending = this.load(ref).then((image) => {
+        this.held.set(key, { ...image, sizeBytes: 0 });
+        return image;
+      }).finally(() => this.loading.delete(key));
       this.loading.set(key, pending);
     }
     return pending;
+  }
+
+  /** The engine does not hold this image after all (removed behind the agent's back): true when it was thought to. */
+  forget(ref: ImageRef): boolean {
+    return this.held.delete(keyOf(ref));
   }
 
   private async load(ref: ImageRef): Promise<LoadedImage> {

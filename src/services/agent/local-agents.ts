@@ -9,6 +9,8 @@ export interface LocalAgentsOptions {
   host: string;
   /** The engine socket given by --docker-host; absent → the default sockets, else the fake driver. */
   dockerHost?: string;
+  /** This machine's data directory (see DriverSettings.dataDir). */
+  dataDir?: string;
   fakeHosts: number;
   log: Logger;
 }
@@ -27,7 +29,7 @@ export async function startLocalAgents(opts: LocalAgentsOptions): Promise<LocalA
   const started: { agent: RunningAgent; driver: EngineDriver }[] = [];
   let local: EngineDriver;
   try {
-    local = await createDriver('docker', { dockerHost: opts.dockerHost });
+    local = await createDriver('docker', { dockerHost: opts.dockerHost, dataDir: opts.dataDir });
   } catch (err) {
     if (opts.dockerHost || !(err instanceof DriverUnavailableError)) throw err;
     opts.log.info({ reason: (err as Error).message }, 'no container engine found: the local host runs the fake driver');

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { Server, createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { AGENT_RPC, AgentRpc } from '../../../src/contracts/agent/agent.rpc';
 import { HostResources, ImageRef, InstanceSpec, InstanceStatus } from '../../../src/contracts/agent/agent.types';
 import { COMPUTE_RPC, ComputeRpc, InstanceEventKind } from '../../../src/contracts/compute/compute.rpc';
@@ -111,7 +112,7 @@ describe('berth agent with the docker driver on Podman, over RabbitMQ', () => {
     compute = new ComputeRecorder();
     await serveContract(computeBus, COMPUTE_RPC, compute as unknown as RpcHandlers<ComputeRpc>);
     agents = new RpcClient<AgentRpc>(computeBus, AGENT_RPC);
-    driver = await DockerDriver.connect(podman.dockerHost, { stopTimeoutSec: 3 });
+    driver = await DockerDriver.connect(podman.dockerHost, { stopTimeoutSec: 3, infoDir: join(podman.dir, 'container-info') });
     agent = await startAgent({ bus: agentBus, host: HOST, driver, reportIntervalMs: 300, syncIntervalMs: 500 });
   });
 
@@ -185,7 +186,7 @@ describe('berth agent with the docker driver on Podman, over RabbitMQ', () => {
     const spec = testSpec(served());
     await spawned(spec);
     await spawned(spec);
-    const mine = (await driver.docker.listContainers({ all: true })).filter((c) => c.Names.some((n) => n.includes(spec.id)));
+    const mine = (await driver.engine.listContainers({ all: true })).filter((c) => (c.Names ?? []).some((n) => n.includes(spec.id)));
     expect(mine).toHaveLength(1);
     await compute.next(spec.id, () => cast('destroyInstance', { instanceId: spec.id }));
   });

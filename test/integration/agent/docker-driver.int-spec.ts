@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream, readFileSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { ImageRef } from '../../../src/contracts/agent/agent.types';
 import {
   DockerDriver, LABEL_FLAVOR, LABEL_INSTANCE, LABEL_MANAGED, LABEL_PROJECT, SAFE_CAPABILITIES, containerName,
 } from '../../../src/services/agent/drivers/docker.driver';
+import { filesOfDockerArchive } from '../../../src/services/agent/drivers/docker-archive';
 import { LoadedImage } from '../../../src/services/agent/drivers/engine.driver';
 import { engineDriverContract, readAll, readContainerInfo, testSpec } from '../../contracts/engine-driver.contract';
 import { BusyboxImage, busyboxImage } from '../../utils/busybox-image';
@@ -36,8 +38,11 @@ afterAll(async () => {
   await host?.stop();
 });
 
+/** The agent's directory of container_info files, as `berth agent` keeps it under its data directory. */
+const infoDir = () => join(host.dir, 'container-info');
+
 engineDriverContract(`${DockerDriver.name} on Podman`, async () => ({
-  driver: await DockerDriver.connect(host.dockerHost, { stopTimeoutSec: 3 }),
+  driver: await DockerDriver.connect(host.dockerHost, { stopTimeoutSec: 3, infoDir: infoDir() }),
   image: imageRef(),
   imageData: () => createReadStream(archive.path),
 }), { timeoutMs: 20_000 });
@@ -58,7 +63,7 @@ describe(`${DockerDriver.name} on Podman: what the engine is told`, () => {
     sh(id, `cat /sys/fs/cgroup/${v2} 2>/dev/null || cat /sys/fs/cgroup/${v1}`);
 
   beforeAll(async () => {
-    sut = await DockerDriver.connect(host.dockerHost, { stopTimeoutSec: 3 });
+    sut = await DockerDriver.connect(host.dockerHost, { stopTimeoutSec: 3, infoDir: infoDir() });
     ref = imageRef();
     image = await sut.loadImage(ref, createReadStream(archive.path));
   });
@@ -78,7 +83,7 @@ describe(`${DockerDriver.name} on Podman: what the engine is told`, () => {
     made.push(spec.id);
     await sut.spawn(spec, image);
 
-    const inspect = await sut.docker.getContainer(containerName(spec.id)).inspect();
+    const inspect = await sut.engine.inspectContainer(containerName(spec.id));
     const h = inspect.HostConfig;
     expect(inspect.Name.replace(/^\//, '')).toBe(`berth-${spec.id}`);
     expect(h.Memory).toBe(64 * 1024 * 1024);
@@ -136,6 +141,52 @@ describe(`${DockerDriver.name} on Podman: what the engine is told`, () => {
     expect(await readContainerInfo(sut, spec.id)).toMatchObject({ memory_mb: 96, pids_limit: 300 });
   });
 
+  it('keeps container_info on the host, mounted read-only: a live update replaces it, a snapshot leaves it out, destroy removes it', async () => {
+    const spec = testSpec(ref);
+    made.push(spec.id);
+    await sut.spawn(spec, image);
+    const dir = join(infoDir(), spec.id);
+    const inspect = await sut.engine.inspectContainer(containerName(spec.id));
+    expect(inspect.Mounts).toEqual([expect.objectContaining({ Type: 'bind', Source: dir, Destination: '/etc/berth', RW: false })]);
+    expect(await readContainerInfo(sut, spec.id)).toEqual(JSON.parse(readFileSync(join(dir, 'container_info'), 'utf8')));
+    expect((await sut.execute(spec.id, ['sh', '-c', 'echo {} > /etc/berth/container_info'])).exitCode).not.toBe(0);
+
+    await sut.updateLimits(spec.id, { vcpus: 1, memoryMb: 80, diskGb: 1 });
+    expect(await readContainerInfo(sut, spec.id)).toMatchObject({ instance_id: spec.id, memory_mb: 80 });
+    expect(await sh(spec.id, 'ls -a /etc/berth')).toBe('.\n..\ncontainer_info');
+
+    const files = await filesOfDockerArchive(await sut.snapshot(spec.id, readAll));
+    expect(Object.keys(files).filter((f) => f.startsWith('/etc/berth'))).toEqual([]);
+
+    await sut.destroy(spec.id);
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  it('writes container_info again when its host directory was lost, so the instance still starts', async () => {
+    const spec = testSpec(ref, { flavor: { id: 'f-2', name: 'm1.small', vcpus: 1, memoryMb: 72, diskGb: 2 } });
+    made.push(spec.id);
+    await sut.spawn(spec, image);
+    await sut.powerOff(spec.id);
+    rmSync(join(infoDir(), spec.id), { recursive: true });
+    await sut.powerOn(spec.id);
+    expect((await sut.status(spec.id))?.powerState).toBe('running');
+    expect(await readContainerInfo(sut, spec.id)).toMatchObject({ instance_id: spec.id, flavor: 'm1.small', flavor_id: 'f-2', memory_mb: 72, disk_gb: 2 });
+  });
+
+  it('copies container_info into the container when the engine is on another machine (no host directory)', async () => {
+    const remote = await DockerDriver.connect(host.dockerHost, { stopTimeoutSec: 3 });
+    const spec = testSpec(ref);
+    made.push(spec.id);
+    await remote.spawn(spec, image);
+    expect((await remote.engine.inspectContainer(containerName(spec.id))).Mounts ?? []).toEqual([]);
+    expect(await readContainerInfo(remote, spec.id)).toMatchObject({ instance_id: spec.id, memory_mb: 64 });
+    await remote.updateLimits(spec.id, { vcpus: 1, memoryMb: 88, diskGb: 1 });
+    await remote.reboot(spec.id, 'HARD');
+    expect(await readContainerInfo(remote, spec.id)).toMatchObject({ memory_mb: 88 });
+    expect(await cgroupValue(spec.id, 'memory/memory.limit_in_bytes', 'memory.max')).toBe(String(88 * 1024 * 1024));
+    await remote.close();
+  });
+
   it('pins dedicated instances to whole host CPUs, spreading them over the least used', async () => {
     const cpus = (await sut.hostResources()).vcpus;
     const dedicated = { id: 'f-ded', name: 'd1.tiny', vcpus: 1, memoryMb: 32, diskGb: 1, dedicatedCpus: true };
@@ -144,7 +195,7 @@ describe(`${DockerDriver.name} on Podman: what the engine is told`, () => {
     made.push(a.id, b.id);
     await sut.spawn(a, image);
     await sut.spawn(b, image);
-    const pinned = await Promise.all([a, b].map(async (s) => (await sut.docker.getContainer(containerName(s.id)).inspect()).HostConfig.CpusetCpus));
+    const pinned = await Promise.all([a, b].map(async (s) => (await sut.engine.inspectContainer(containerName(s.id))).HostConfig.CpusetCpus));
     expect(pinned.every((p) => /^\d+$/.test(p ?? ''))).toBe(true);
     if (cpus >= 2) expect(pinned[0]).not.toBe(pinned[1]);
     expect(await readContainerInfo(sut, a.id)).toMatchObject({ cpus: 1, cpuset: pinned[0] });
@@ -152,15 +203,15 @@ describe(`${DockerDriver.name} on Podman: what the engine is told`, () => {
   });
 
   it('lists only berth\'s containers; a berth-labelled one without an instance id is a stray', async () => {
-    const foreign = await sut.docker.createContainer({ name: `foreign-${randomUUID().slice(0, 8)}`, Image: image.reference, Cmd: ['true'] });
+    const foreign = await sut.engine.createContainer(`foreign-${randomUUID().slice(0, 8)}`, { Image: image.reference, Cmd: ['true'] });
     const strayName = `stray-${randomUUID().slice(0, 8)}`;
-    const stray = await sut.docker.createContainer({ name: strayName, Image: image.reference, Cmd: ['true'], Labels: { [LABEL_MANAGED]: 'true' } });
+    const stray = await sut.engine.createContainer(strayName, { Image: image.reference, Cmd: ['true'], Labels: { [LABEL_MANAGED]: 'true' } });
     try {
       const ids = (await sut.list()).map((s) => s.instanceId);
       expect(ids.every((id) => made.includes(id))).toBe(true);
       expect(await sut.strays()).toEqual([strayName]);
     } finally {
-      await Promise.all([foreign.remove({ force: true }), stray.remove({ force: true })]);
+      await Promise.all([sut.engine.removeContainer(foreign.Id, { force: true }), sut.engine.removeContainer(stray.Id, { force: true })]);
     }
   });
 
@@ -168,7 +219,7 @@ describe(`${DockerDriver.name} on Podman: what the engine is told`, () => {
     const claiming = await busyboxImage('evil/claims-this-name:latest');
     const other = { ...imageRef(claiming) };
     const loaded = await sut.loadImage(other, Readable.from(readFileSync(claiming.path)));
-    const tags = (await sut.docker.listImages()).flatMap((i) => i.RepoTags ?? []);
+    const tags = (await sut.engine.listImages()).flatMap((i) => i.RepoTags ?? []);
     expect(tags.some((t) => t.includes('claims-this-name'))).toBe(false);
     expect(tags.some((t) => t.includes(archive.tag.split(':')[0]))).toBe(false);
     expect(tags.some((t) => t.endsWith(loaded.reference))).toBe(true);
@@ -194,7 +245,7 @@ describe(`${DockerDriver.name} on Podman: what the engine is told`, () => {
     const spec = testSpec(ref);
     made.push(spec.id);
     await sut.spawn(spec, image);
-    const images = async () => (await sut.docker.listImages({ all: true })).map((i) => i.Id).sort();
+    const images = async () => (await sut.engine.listImages({ all: true })).map((i) => i.Id).sort();
     const before = await images();
     expect((await sut.snapshot(spec.id, readAll)).length).toBeGreaterThan(0);
     await expect(sut.snapshot(spec.id, async () => { throw new Error('upload refused'); })).rejects.toThrow('upload refused');

@@ -1,7 +1,7 @@
-import Docker from 'dockerode';
-import { existsSync } from 'node:fs';
-import { statfs } from 'node:fs/promises';
+import { chmodSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile, rm, statfs } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
+import { basename, dirname, join, posix, resolve } from 'node:path';
 import { Readable, Transform, pipeline } from 'node:stream';
 import * as tar from 'tar-stream';
 import {
@@ -13,6 +13,7 @@ import {
 } from '../../../common/errors/api-error';
 import { KeyedLock } from '../keyed-lock';
 import { withoutImageNames } from './docker-archive';
+import { ContainerInspect, ContainerSummary, EngineApiError, EngineClient } from './engine-client';
 import {
   CONTAINER_INFO_PATH, ContainerInfo, DriverCapabilities, EngineDriver, FlavorUpdate, LoadedImage,
   containerInfoFor, imageReference, limitEnvironment,
@@ -22,6 +23,8 @@ export const LABEL_MANAGED = 'berth.managed';
 export const LABEL_INSTANCE = 'berth.instance_id';
 export const LABEL_PROJECT = 'berth.project_id';
 export const LABEL_FLAVOR = 'berth.flavor';
+/** The container_info an instance was created with: rewrites its host file should that be lost. */
+export const LABEL_CONTAINER_INFO = 'berth.container_info';
 
 /**
  * Capabilities every instance gets; all others are dropped (CapDrop ALL, then CapAdd these).
@@ -44,6 +47,13 @@ export const DEFAULT_DOCKER_SOCKETS = ['/run/podman/podman.sock', '/var/run/dock
 /** Console and exec output kept (the end of it), so one reply stays a sane size. */
 const MAX_OUTPUT_BYTES = 1024 * 1024;
 const MIB = 1024 * 1024;
+/** With an infoDir, the directory mounted from the host and the file's name in it. */
+const CONTAINER_INFO_DIR = posix.dirname(CONTAINER_INFO_PATH);
+const CONTAINER_INFO_FILE = posix.basename(CONTAINER_INFO_PATH);
+
+function containerInfoText(info: ContainerInfo): string {
+  return `${JSON.stringify(info, null, 2)}\n`;
+}
 
 export interface DockerDriverOptions {
   /** Seconds a graceful stop (powerOff, soft reboot) waits before SIGKILL; default 10. */
@@ -54,26 +64,27 @@ export interface DockerDriverOptions {
   hostIp?: string;
   /** How the engine was named (for messages); default `unix://<socket>`. */
   where?: string;
+  /**
+   * A directory of the engine's host where each instance's container_info is kept
+   * (`<infoDir>/<instance id>/container_info`) and bind-mounted read-only at /etc/berth, so a
+   * spawn writes a local file instead of copying it into the container (one engine round trip
+   * less). Absent, or ignored by connect for an engine on another machine: the file is copied
+   * into each container.
+   */
+  infoDir?: string;
 }
 
-type EngineError = Error & { statusCode?: number; json?: { message?: string; cause?: string } | null; code?: string };
-
 function engineMessage(err: unknown): string {
-  const e = err as EngineError;
-  const fromJson = e?.json && typeof e.json === 'object' ? e.json.message : undefined;
-  return (fromJson ?? e?.message ?? String(err)).trim();
+  return (err instanceof Error ? err.message : String(err)).trim();
+}
+
+/** The engine's HTTP status of a failed call; undefined when it did not answer. */
+function statusOf(err: unknown): number | undefined {
+  return err instanceof EngineApiError ? err.statusCode : undefined;
 }
 
 function isStateError(err: unknown): boolean {
   return /state improper|is not running|is paused|not paused|already paused|cannot (pause|unpause|exec)/i.test(engineMessage(err));
-}
-
-/** `unix:///run/x.sock`, `/run/x.sock`, `tcp://host:2375`, `http(s)://host:port` → dockerode options. */
-export function dockerOptionsFor(dockerHost: string): Docker.DockerOptions {
-  if (dockerHost.startsWith('unix://')) return { socketPath: dockerHost.slice('unix://'.length) };
-  if (dockerHost.startsWith('/')) return { socketPath: dockerHost };
-  const u = new URL(dockerHost.replace(/^tcp:/, 'http:'));
-  return { host: u.hostname, port: u.port || (u.protocol === 'https:' ? 2376 : 2375), protocol: u.protocol === 'https:' ? 'https' : 'http' };
 }
 
 /** The Docker host to use: the configured one, else the first default socket that exists. */
@@ -188,6 +199,11 @@ interface LimitResources {
  * is a container named `berth-<instance id>` carrying berth's labels; the flavor becomes cgroup
  * limits, and `/etc/berth/container_info` plus BERTH_CPUS/BERTH_MEMORY_MB tell the programs inside
  * their real limits (they would otherwise size themselves from the host's /proc).
+ *
+ * With an `infoDir` (an engine on this machine) /etc/berth is a read-only bind mount of the
+ * instance's directory there: the agent writes the file, live updates replace it (a rename, which
+ * the container sees at once), a commit does not capture it, and destroy removes it. Otherwise the
+ * file is copied into the container's filesystem.
  */
 export class DockerDriver implements EngineDriver {
   readonly name = 'docker';
@@ -198,33 +214,42 @@ export class DockerDriver implements EngineDriver {
   private readonly stopTimeoutSec: number;
   private readonly execTimeoutMs: number;
   private readonly where: string;
+  private readonly infoDir?: string;
   /** Serialises choosing dedicated CPUs with creating the container that gets them. */
   private readonly cpusetLock = new KeyedLock();
   private engineFacts?: EngineFacts;
   /** Podman 4 has no Docker-compatible update endpoint; its own (libpod) one is used instead. */
   private updateApi: 'compat' | 'libpod' = 'compat';
 
-  constructor(readonly docker: Docker, private readonly opts: DockerDriverOptions = {}) {
+  constructor(readonly engine: EngineClient, private readonly opts: DockerDriverOptions = {}) {
     this.stopTimeoutSec = opts.stopTimeoutSec ?? 10;
     this.execTimeoutMs = opts.execTimeoutMs ?? 60_000;
     this.where = opts.where ?? 'the container engine';
+    this.infoDir = opts.infoDir ? resolve(opts.infoDir) : undefined;
   }
 
   /** A driver for `dockerHost` (see resolveDockerHost), after checking that the engine answers. */
   static async connect(dockerHost: string, opts: DockerDriverOptions = {}): Promise<DockerDriver> {
-    const docker = new Docker(dockerOptionsFor(dockerHost));
+    const engine = EngineClient.for(dockerHost);
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
-        docker.ping(),
+        engine.ping(),
         new Promise((_, reject) => { timer = setTimeout(() => reject(new Error('no answer within 10 s')), 10_000); }),
       ]);
     } catch (err) {
+      engine.close();
       throw new Error(`the container engine at ${dockerHost} is not reachable: ${engineMessage(err)}`);
     } finally {
       clearTimeout(timer);
     }
-    return new DockerDriver(docker, { where: dockerHost, ...opts });
+    // A path of this machine means nothing to an engine on another one.
+    const infoDir = engine.endpoint.local ? opts.infoDir : undefined;
+    return new DockerDriver(engine, { where: dockerHost, ...opts, infoDir });
+  }
+
+  async close(): Promise<void> {
+    this.engine.close();
   }
 
   // --- instances ------------------------------------------------------------------------------
@@ -237,11 +262,15 @@ export class DockerDriver implements EngineDriver {
     const create = async () => {
       const cpuset = spec.flavor.dedicatedCpus ? await this.pickCpus(spec.flavor.vcpus, hostCpus, spec.id) : undefined;
       const info = containerInfoFor(spec.id, spec.flavor, { hostCpus, cpuset });
+      // The mount's source has to exist when the engine creates the container.
+      if (this.infoDir) this.writeInfoFile(this.infoDirOf(spec.id), info);
       try {
-        return { handle: await this.docker.createContainer(this.createOptions(spec, image, info)), info };
+        return { id: (await this.engine.createContainer(containerName(spec.id), this.createOptions(spec, image, info))).Id, info };
       } catch (err) {
-        const status = (err as EngineError).statusCode;
+        const status = statusOf(err);
+        // The container by that name is this instance's (compute never reuses an id): its file stays.
         if (status === 409 || /already in use/i.test(engineMessage(err))) throw new ConflictError(`Instance ${spec.id} already exists on this host.`);
+        await this.removeInfoFile(spec.id);
         if (status === 404) throw new NotFoundError(`Image ${image.reference} is not loaded on this host.`);
         throw this.engineError(err, `create instance ${spec.id}`);
       }
@@ -249,10 +278,11 @@ export class DockerDriver implements EngineDriver {
     // Choosing dedicated CPUs and creating the container that holds them happen as one step.
     const container = spec.flavor.dedicatedCpus ? await this.cpusetLock.run('cpuset', create) : await create();
     try {
-      await this.writeContainerInfo(container.handle, container.info);
-      if (spec.start !== false) await container.handle.start();
+      if (!this.infoDir) await this.copyContainerInfo(container.id, container.info);
+      if (spec.start !== false) await this.engine.containerAction(container.id, 'start');
     } catch (err) {
-      await container.handle.remove({ force: true, v: true }).catch(() => undefined);
+      await this.engine.removeContainer(container.id, { force: true, v: true }).catch(() => undefined);
+      await this.removeInfoFile(spec.id);
       throw this.engineError(err, `start instance ${spec.id}`);
     }
     const status = await this.status(spec.id);
@@ -261,62 +291,65 @@ export class DockerDriver implements EngineDriver {
   }
 
   async destroy(instanceId: string): Promise<void> {
-    const container = this.docker.getContainer(containerName(instanceId));
+    const name = containerName(instanceId);
     // No grace period for a container about to be removed (a forced remove would wait for its stop timeout).
-    await container.kill().catch(() => undefined);
+    await this.engine.containerAction(name, 'kill').catch(() => undefined);
     try {
-      await container.remove({ force: true, v: true });
+      await this.engine.removeContainer(name, { force: true, v: true });
     } catch (err) {
-      const e = err as EngineError;
-      if (e.statusCode === 404) return;
+      const status = statusOf(err);
       // Two removals racing: the other one wins, the instance is gone either way.
-      if (e.statusCode === 409 && /removal.*in progress|being removed/i.test(engineMessage(err))) return;
-      throw this.engineError(err, `destroy instance ${instanceId}`);
+      if (status !== 404 && !(status === 409 && /removal.*in progress|being removed/i.test(engineMessage(err)))) {
+        throw this.engineError(err, `destroy instance ${instanceId}`);
+      }
     }
+    await this.removeInfoFile(instanceId);
   }
 
   async powerOn(instanceId: string): Promise<void> {
-    const { container, state } = await this.require(instanceId);
+    const { id, inspect, state } = await this.require(instanceId);
     if (state === 'running') return;
     if (state === 'paused') throw new InvalidStateError(`Cannot start instance ${instanceId} while it is paused.`);
-    await this.act(instanceId, 'start', () => container.start());
-    await this.reapplyLimits(instanceId, container);
+    this.restoreInfoFile(inspect);
+    await this.act(instanceId, 'start', () => this.engine.containerAction(id, 'start'));
+    await this.reapplyLimits(instanceId, inspect);
   }
 
   async powerOff(instanceId: string): Promise<void> {
-    const { container, state } = await this.require(instanceId);
+    const { id, state } = await this.require(instanceId);
     if (state === 'shutdown' || state === 'crashed') return;
     // Podman refuses to stop a paused container; Docker would kill it. Thaw it so it can shut down cleanly.
-    if (state === 'paused') await this.act(instanceId, 'unpause', () => container.unpause());
-    await this.act(instanceId, 'stop', () => container.stop({ t: this.stopTimeoutSec }));
+    if (state === 'paused') await this.act(instanceId, 'unpause', () => this.engine.containerAction(id, 'unpause'));
+    await this.act(instanceId, 'stop', () => this.engine.containerAction(id, 'stop', { t: this.stopTimeoutSec }));
   }
 
   async reboot(instanceId: string, type: RebootType): Promise<void> {
-    const { container, state } = await this.require(instanceId);
+    const { id, inspect, state } = await this.require(instanceId);
+    if (type === 'SOFT' && state !== 'running') throw new InvalidStateError(`Cannot soft-reboot instance ${instanceId} while it is ${state}.`);
+    this.restoreInfoFile(inspect);
     if (type === 'SOFT') {
-      if (state !== 'running') throw new InvalidStateError(`Cannot soft-reboot instance ${instanceId} while it is ${state}.`);
-      await this.act(instanceId, 'restart', () => container.restart({ t: this.stopTimeoutSec }));
+      await this.act(instanceId, 'restart', () => this.engine.containerAction(id, 'restart', { t: this.stopTimeoutSec }));
     } else if (state === 'shutdown' || state === 'crashed') {
-      await this.act(instanceId, 'start', () => container.start());
+      await this.act(instanceId, 'start', () => this.engine.containerAction(id, 'start'));
     } else {
-      if (state === 'paused') await this.act(instanceId, 'unpause', () => container.unpause());
-      await this.act(instanceId, 'restart', () => container.restart({ t: 0 }));
+      if (state === 'paused') await this.act(instanceId, 'unpause', () => this.engine.containerAction(id, 'unpause'));
+      await this.act(instanceId, 'restart', () => this.engine.containerAction(id, 'restart', { t: 0 }));
     }
-    await this.reapplyLimits(instanceId, container);
+    await this.reapplyLimits(instanceId, inspect);
   }
 
   async pause(instanceId: string): Promise<void> {
-    const { container, state } = await this.require(instanceId);
+    const { id, state } = await this.require(instanceId);
     if (state === 'paused') return;
     if (state !== 'running') throw new InvalidStateError(`Cannot pause instance ${instanceId} while it is ${state}.`);
-    await this.act(instanceId, 'pause', () => container.pause());
+    await this.act(instanceId, 'pause', () => this.engine.containerAction(id, 'pause'));
   }
 
   async unpause(instanceId: string): Promise<void> {
-    const { container, state } = await this.require(instanceId);
+    const { id, state } = await this.require(instanceId);
     if (state === 'running') return;
     if (state !== 'paused') throw new InvalidStateError(`Cannot unpause instance ${instanceId} while it is ${state}.`);
-    await this.act(instanceId, 'unpause', () => container.unpause());
+    await this.act(instanceId, 'unpause', () => this.engine.containerAction(id, 'unpause'));
   }
 
   async status(instanceId: string): Promise<InstanceStatus | undefined> {
@@ -347,33 +380,32 @@ export class DockerDriver implements EngineDriver {
   }
 
   async consoleOutput(instanceId: string, tailLines?: number): Promise<string> {
-    const { container } = await this.require(instanceId);
+    const { id } = await this.require(instanceId);
     try {
-      const logs = await container.logs({ stdout: true, stderr: true, follow: false, ...(tailLines !== undefined ? { tail: tailLines } : {}) });
-      return tailOf(demux(Buffer.isBuffer(logs) ? logs : Buffer.from(String(logs))).toString('utf8'));
+      return tailOf(demux(await this.engine.containerLogs(id, tailLines)).toString('utf8'));
     } catch (err) {
       throw this.engineError(err, `read the console of instance ${instanceId}`);
     }
   }
 
   async execute(instanceId: string, command: string[]): Promise<{ output: string; exitCode: number }> {
-    const { container, state } = await this.require(instanceId);
+    const { id, state } = await this.require(instanceId);
     if (state !== 'running') throw new InvalidStateError(`Cannot run a command in instance ${instanceId} while it is ${state}.`);
     if (command.length === 0) throw new ConflictError('The command to execute is empty.');
     try {
-      const exec = await container.exec({ Cmd: command, AttachStdout: true, AttachStderr: true, Tty: false });
-      const stream = await exec.start({ hijack: true, stdin: false });
+      const { Id: execId } = await this.engine.createExec(id, command);
+      const stream = await this.engine.startExec(execId);
       let timer: NodeJS.Timeout | undefined;
       const output = await Promise.race([
         readAll(stream),
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => {
-            (stream as unknown as { destroy(): void }).destroy();
+            stream.destroy();
             reject(new ApiError(504, `The command in instance ${instanceId} did not finish within ${this.execTimeoutMs} ms.`, 'ExecTimeout'));
           }, this.execTimeoutMs);
         }),
       ]).finally(() => clearTimeout(timer));
-      return { output: tailOf(demux(output).toString('utf8')), exitCode: await this.exitCodeOf(exec) };
+      return { output: tailOf(demux(output).toString('utf8')), exitCode: await this.exitCodeOf(execId) };
     } catch (err) {
       if (err instanceof ApiError) throw err;
       throw this.engineError(err, `run a command in instance ${instanceId}`);
@@ -381,32 +413,37 @@ export class DockerDriver implements EngineDriver {
   }
 
   async updateLimits(instanceId: string, flavor: FlavorUpdate): Promise<void> {
-    const { container } = await this.require(instanceId);
+    const { id, inspect } = await this.require(instanceId);
     const hostCpus = await this.hostCpus();
-    const previous = await this.readContainerInfo(container);
+    const previous = await this.readContainerInfo(inspect);
     const update = async () => {
       const cpuset = flavor.dedicatedCpus ? await this.pickCpus(flavor.vcpus, hostCpus, instanceId) : undefined;
       const next = containerInfoFor(instanceId, flavor, { hostCpus, cpuset, previous });
-      await this.applyLimits(instanceId, container, this.resourcesFor(next, previous?.cpuset !== undefined));
+      await this.applyLimits(instanceId, id, this.resourcesFor(next, previous?.cpuset !== undefined));
       return next;
     };
     const info = flavor.dedicatedCpus ? await this.cpusetLock.run('cpuset', update) : await update();
-    await this.writeContainerInfo(container, info).catch((err) => { throw this.engineError(err, `update ${CONTAINER_INFO_PATH} of instance ${instanceId}`); });
+    const dir = this.mountedInfoDir(inspect);
+    if (dir) {
+      this.writeInfoFile(dir, info);
+    } else {
+      await this.copyContainerInfo(id, info).catch((err) => { throw this.engineError(err, `update ${CONTAINER_INFO_PATH} of instance ${instanceId}`); });
+    }
   }
 
   async kill(instanceId: string, signal: SignalName): Promise<void> {
-    const { container, state } = await this.require(instanceId);
+    const { id, state } = await this.require(instanceId);
     if (state !== 'running') throw new InvalidStateError(`Cannot kill instance ${instanceId} while it is ${state}.`);
-    await this.act(instanceId, 'kill', () => container.kill({ signal }));
+    await this.act(instanceId, 'kill', () => this.engine.containerAction(id, 'kill', { signal }));
   }
 
   async top(instanceId: string, psArgs?: string): Promise<ProcessList> {
-    const container = await this.requireLive(instanceId, 'list the processes of');
+    const id = await this.requireLive(instanceId, 'list the processes of');
     try {
-      return processListOf(await container.top(psArgs ? { ps_args: psArgs } : {}));
+      return processListOf(await this.engine.topContainer(id, psArgs || undefined));
     } catch (err) {
       // Docker runs `ps <ps_args>` itself: a failure with options given is ps refusing them.
-      if (psArgs && (err as EngineError).statusCode === 500 && !isStateError(err)) {
+      if (psArgs && statusOf(err) === 500 && !isStateError(err)) {
         throw new BadRequestError(`The container engine could not list processes with ps options '${psArgs}': ${engineMessage(err)}`);
       }
       throw this.engineError(err, `list the processes of instance ${instanceId}`);
@@ -414,9 +451,9 @@ export class DockerDriver implements EngineDriver {
   }
 
   async stats(instanceId: string): Promise<InstanceStats> {
-    const container = await this.requireLive(instanceId, 'read the usage of');
+    const id = await this.requireLive(instanceId, 'read the usage of');
     try {
-      return statsOf(await container.stats({ stream: false }) as EngineStats);
+      return statsOf(await this.engine.containerStats(id) as EngineStats);
     } catch (err) {
       throw this.engineError(err, `read the usage of instance ${instanceId}`);
     }
@@ -424,28 +461,28 @@ export class DockerDriver implements EngineDriver {
 
   /**
    * `POST /commit` (the engine pauses a running container meanwhile) into an untagged image,
-   * exported with `GET /images/{id}/get` and removed again.
+   * exported with `GET /images/{id}/get` and removed again. A bind-mounted /etc/berth is not part
+   * of the container's filesystem, so its container_info stays out of the image.
    */
   async snapshot<T>(instanceId: string, consume: (archive: Readable) => Promise<T>): Promise<T> {
-    const { container, state } = await this.require(instanceId);
+    const { id, state } = await this.require(instanceId);
     let imageId: string;
     try {
-      ({ Id: imageId } = await container.commit({ pause: state === 'running', comment: `berth snapshot of instance ${instanceId}` }) as { Id: string });
+      ({ Id: imageId } = await this.engine.commit(id, { pause: state === 'running', comment: `berth snapshot of instance ${instanceId}` }));
     } catch (err) {
       throw this.engineError(err, `commit instance ${instanceId}`);
     }
-    const image = this.docker.getImage(imageId);
     let archive: Readable | undefined;
     try {
       try {
-        archive = await image.get() as unknown as Readable;
+        archive = await this.engine.exportImage(imageId);
       } catch (err) {
         throw this.engineError(err, `export the snapshot of instance ${instanceId}`);
       }
       return await consume(archive);
     } finally {
       archive?.destroy();
-      await image.remove({ force: true }).catch(() => undefined);
+      await this.engine.removeImage(imageId, { force: true }).catch(() => undefined);
     }
   }
 
@@ -459,7 +496,7 @@ export class DockerDriver implements EngineDriver {
     const archive = withoutImageNames(counted);
     let answer: string;
     try {
-      answer = (await readAll(await this.docker.loadImage(archive, { quiet: true }))).toString('utf8');
+      answer = await this.engine.loadImage(archive);
     } catch (err) {
       if (sourceError) throw sourceError;
       throw this.engineError(err, `load image ${ref.id}`);
@@ -473,8 +510,8 @@ export class DockerDriver implements EngineDriver {
     const reference = imageReference(ref);
     const [repo, tag] = [reference.slice(0, reference.lastIndexOf(':')), reference.slice(reference.lastIndexOf(':') + 1)];
     try {
-      await this.docker.getImage(loaded.split(',')[0]).tag({ repo, tag });
-      const inspect = await this.docker.getImage(reference).inspect();
+      await this.engine.tagImage(loaded.split(',')[0], repo, tag);
+      const inspect = await this.engine.inspectImage(reference);
       return { imageId: ref.id, checksum: ref.checksum, reference, engineId: inspect.Id, sizeBytes };
     } catch (err) {
       throw this.engineError(err, `name image ${ref.id} ${reference}`);
@@ -484,10 +521,10 @@ export class DockerDriver implements EngineDriver {
   async hasImage(ref: ImageRef): Promise<LoadedImage | undefined> {
     const reference = imageReference(ref);
     try {
-      const inspect = await this.docker.getImage(reference).inspect();
+      const inspect = await this.engine.inspectImage(reference);
       return { imageId: ref.id, checksum: ref.checksum, reference, engineId: inspect.Id, sizeBytes: 0 };
     } catch (err) {
-      if ((err as EngineError).statusCode === 404) return undefined;
+      if (statusOf(err) === 404) return undefined;
       throw this.engineError(err, `look up image ${reference}`);
     }
   }
@@ -500,7 +537,7 @@ export class DockerDriver implements EngineDriver {
    */
   async hostResources(): Promise<HostResources> {
     try {
-      await this.docker.ping();
+      await this.engine.ping();
     } catch (err) {
       throw this.engineError(err, 'reach the container engine');
     }
@@ -518,12 +555,11 @@ export class DockerDriver implements EngineDriver {
 
   // --- internals ------------------------------------------------------------------------------
 
-  private createOptions(spec: InstanceSpec, image: LoadedImage, info: ContainerInfo): Docker.ContainerCreateOptions {
+  private createOptions(spec: InstanceSpec, image: LoadedImage, info: ContainerInfo): object {
     const userLabels = Object.fromEntries(Object.entries(spec.labels ?? {}).filter(([k]) => !k.startsWith('berth.')));
     const env = { ...spec.environment, ...limitEnvironment(info) };
     const restart = spec.restartPolicy ?? { name: 'no' as const };
     return {
-      name: containerName(spec.id),
       Image: image.reference,
       Cmd: spec.command?.length ? spec.command : undefined,
       Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
@@ -535,6 +571,7 @@ export class DockerDriver implements EngineDriver {
         [LABEL_INSTANCE]: spec.id,
         [LABEL_PROJECT]: spec.projectId,
         [LABEL_FLAVOR]: spec.flavor.name,
+        ...(this.infoDir ? { [LABEL_CONTAINER_INFO]: JSON.stringify(info) } : {}),
       },
       ExposedPorts: Object.fromEntries((spec.exposedPorts ?? []).map((p) => [p.includes('/') ? p : `${p}/tcp`, {}])),
       StopTimeout: this.stopTimeoutSec,
@@ -548,6 +585,7 @@ export class DockerDriver implements EngineDriver {
           Name: restart.name,
           ...(restart.name === 'on-failure' && restart.maximumRetryCount !== undefined ? { MaximumRetryCount: restart.maximumRetryCount } : {}),
         },
+        ...(this.infoDir ? { Mounts: [{ Type: 'bind', Source: this.infoDirOf(spec.id), Target: CONTAINER_INFO_DIR, ReadOnly: true }] } : {}),
       },
     };
   }
@@ -566,14 +604,14 @@ export class DockerDriver implements EngineDriver {
     return r;
   }
 
-  private async applyLimits(instanceId: string, container: Docker.Container, r: LimitResources): Promise<void> {
+  private async applyLimits(instanceId: string, id: string, r: LimitResources): Promise<void> {
     if (this.updateApi === 'compat') {
       try {
-        await container.update(r);
+        await this.engine.updateContainer(id, r);
         return;
       } catch (err) {
         // The container exists (we just looked), so a 404 means the endpoint is missing: Podman 4.
-        if ((err as EngineError).statusCode !== 404) throw this.engineError(err, `update the limits of instance ${instanceId}`);
+        if (statusOf(err) !== 404) throw this.engineError(err, `update the limits of instance ${instanceId}`);
         this.updateApi = 'libpod';
       }
     }
@@ -586,32 +624,24 @@ export class DockerDriver implements EngineDriver {
       },
       pids: { limit: r.PidsLimit },
     };
-    await new Promise<void>((resolve, reject) => {
-      this.docker.modem.dial({
-        path: `/v4.0.0/libpod/containers/${encodeURIComponent(container.id)}/update`,
-        method: 'POST',
-        options: { _body: resources },
-        statusCodes: { 200: true, 201: true, 204: true, 404: 'no such container', 500: 'server error' },
-      }, (err: unknown) => (err ? reject(this.engineError(err, `update the limits of instance ${instanceId}`)) : resolve()));
-    });
+    await this.engine.updateContainerLibpod(id, resources).catch((err) => { throw this.engineError(err, `update the limits of instance ${instanceId}`); });
   }
 
   /**
    * Podman 4's update changes the cgroups but not the container's stored configuration, so a
-   * restart falls back to the limits of creation. The limits last applied are in the container's
-   * `/etc/berth/container_info`; after a start they are applied again where the engine differs.
+   * restart falls back to the limits of creation. The limits last applied are in the instance's
+   * container_info; after a start they are applied again where the engine differs.
    */
-  private async reapplyLimits(instanceId: string, container: Docker.Container): Promise<void> {
-    const info = await this.readContainerInfo(container).catch(() => undefined);
+  private async reapplyLimits(instanceId: string, inspect: ContainerInspect): Promise<void> {
+    const info = await this.readContainerInfo(inspect).catch(() => undefined);
     if (!info) return;
-    const inspect = await container.inspect();
     const h = inspect.HostConfig;
     await this.hostCpus();
     const want = this.resourcesFor(info, Boolean(h.CpusetCpus));
     const same = h.Memory === want.Memory && h.NanoCpus === want.NanoCpus && h.PidsLimit === want.PidsLimit
       && (want.CpuShares === undefined || h.CpuShares === want.CpuShares)
       && (want.CpusetCpus === undefined || h.CpusetCpus === want.CpusetCpus);
-    if (!same) await this.applyLimits(instanceId, container, want);
+    if (!same) await this.applyLimits(instanceId, inspect.Id, want);
   }
 
   /** `count` host CPUs for a dedicated instance: the ones fewest other pinned instances use. */
@@ -621,7 +651,7 @@ export class DockerDriver implements EngineDriver {
     }
     const use = new Array<number>(hostCpus).fill(0);
     const others = (await this.managedContainers()).filter((c) => c.Labels?.[LABEL_INSTANCE] !== forInstance);
-    const inspected = await Promise.all(others.map((c) => this.docker.getContainer(c.Id).inspect().catch(() => undefined)));
+    const inspected = await Promise.all(others.map((c) => this.engine.inspectContainer(c.Id).catch(() => undefined)));
     for (const i of inspected) {
       const pinned = parseCpuset(i?.HostConfig.CpusetCpus);
       if (pinned.length < hostCpus) for (const cpu of pinned) if (cpu < hostCpus) use[cpu]++;
@@ -630,21 +660,77 @@ export class DockerDriver implements EngineDriver {
     return chosen.sort((a, b) => a - b).join(',');
   }
 
-  private async writeContainerInfo(container: Docker.Container, info: ContainerInfo): Promise<void> {
+  private infoDirOf(instanceId: string): string {
+    return join(this.infoDir!, instanceId);
+  }
+
+  /** The host directory mounted at /etc/berth, when this driver keeps the instance's file on the host. */
+  private mountedInfoDir(inspect: ContainerInspect): string | undefined {
+    if (!this.infoDir) return undefined;
+    return (inspect.Mounts ?? []).find((m) => m.Type === 'bind' && m.Destination === CONTAINER_INFO_DIR)?.Source;
+  }
+
+  /**
+   * Replaces the file in an instance's host directory at once (a rename, from beside the
+   * directory so the container never lists the temporary file): a program inside never reads
+   * half of it. Synchronous: a few hundred bytes on a local disk take microseconds, where five
+   * trips through libuv's thread pool took ~15 ms of a spawn on a loaded host.
+   */
+  private writeInfoFile(dir: string, info: ContainerInfo): void {
+    const tmp = join(dirname(dir), `.${basename(dir)}.${process.pid}.tmp`);
+    try {
+      mkdirSync(dir, { recursive: true });
+      // Readable by any user of the container, whatever this process's umask.
+      chmodSync(dir, 0o755);
+      writeFileSync(tmp, containerInfoText(info));
+      chmodSync(tmp, 0o644);
+      renameSync(tmp, join(dir, CONTAINER_INFO_FILE));
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      throw new ApiError(500, `Could not write ${join(dir, CONTAINER_INFO_FILE)}: ${engineMessage(err)}`, 'ContainerInfoError');
+    }
+  }
+
+  private async removeInfoFile(instanceId: string): Promise<void> {
+    if (this.infoDir) await rm(this.infoDirOf(instanceId), { recursive: true, force: true });
+  }
+
+  /**
+   * A container whose host directory is gone (the agent's data directory was wiped) would not
+   * start: the file is written again from the limits the container was created with.
+   */
+  private restoreInfoFile(inspect: ContainerInspect): void {
+    const dir = this.mountedInfoDir(inspect);
+    const created = inspect.Config.Labels?.[LABEL_CONTAINER_INFO];
+    if (!dir || !created || existsSync(join(dir, CONTAINER_INFO_FILE))) return;
+    this.writeInfoFile(dir, JSON.parse(created) as ContainerInfo);
+  }
+
+  private async copyContainerInfo(id: string, info: ContainerInfo): Promise<void> {
     const pack = tar.pack();
     const dir = CONTAINER_INFO_PATH.slice(1, CONTAINER_INFO_PATH.lastIndexOf('/') + 1);
     pack.entry({ name: dir, type: 'directory', mode: 0o755, mtime: new Date() });
-    pack.entry({ name: CONTAINER_INFO_PATH.slice(1), mode: 0o644, mtime: new Date() }, `${JSON.stringify(info, null, 2)}\n`);
+    pack.entry({ name: CONTAINER_INFO_PATH.slice(1), mode: 0o644, mtime: new Date() }, containerInfoText(info));
     pack.finalize();
-    await container.putArchive(pack as unknown as NodeJS.ReadableStream, { path: '/' });
+    await this.engine.putArchive(id, '/', pack as unknown as Readable);
   }
 
-  private async readContainerInfo(container: Docker.Container): Promise<ContainerInfo | undefined> {
-    let archive: NodeJS.ReadableStream;
+  private async readContainerInfo(inspect: ContainerInspect): Promise<ContainerInfo | undefined> {
+    const dir = this.mountedInfoDir(inspect);
+    const body = dir ? await readFile(join(dir, CONTAINER_INFO_FILE), 'utf8').catch(() => '') : await this.readCopiedContainerInfo(inspect.Id);
     try {
-      archive = await container.getArchive({ path: CONTAINER_INFO_PATH });
+      return JSON.parse(body) as ContainerInfo;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async readCopiedContainerInfo(id: string): Promise<string> {
+    let archive: Readable;
+    try {
+      archive = await this.engine.getArchive(id, CONTAINER_INFO_PATH);
     } catch (err) {
-      if ((err as EngineError).statusCode === 404) return undefined;
+      if (statusOf(err) === 404) return '';
       throw err;
     }
     const extract = tar.extract();
@@ -659,34 +745,30 @@ export class DockerDriver implements EngineDriver {
       archive.on('error', reject);
       archive.pipe(extract);
     });
-    try {
-      return JSON.parse(body) as ContainerInfo;
-    } catch {
-      return undefined;
-    }
+    return body;
   }
 
-  private async inspect(instanceId: string): Promise<Docker.ContainerInspectInfo | undefined> {
+  private async inspect(instanceId: string): Promise<ContainerInspect | undefined> {
     try {
-      const inspect = await this.docker.getContainer(containerName(instanceId)).inspect();
+      const inspect = await this.engine.inspectContainer(containerName(instanceId));
       return inspect.Config.Labels?.[LABEL_MANAGED] === 'true' ? inspect : undefined;
     } catch (err) {
-      if ((err as EngineError).statusCode === 404) return undefined;
+      if (statusOf(err) === 404) return undefined;
       throw this.engineError(err, `look up instance ${instanceId}`);
     }
   }
 
-  private async require(instanceId: string): Promise<{ container: Docker.Container; state: PowerState }> {
+  private async require(instanceId: string): Promise<{ id: string; inspect: ContainerInspect; state: PowerState }> {
     const inspect = await this.inspect(instanceId);
     if (!inspect) throw new NotFoundError(`Instance ${instanceId} could not be found on this host.`);
-    return { container: this.docker.getContainer(inspect.Id), state: powerStateOf(inspect.State) };
+    return { id: inspect.Id, inspect, state: powerStateOf(inspect.State) };
   }
 
-  /** A running or paused instance's container (ConflictError otherwise: engines answer empty for stopped ones). */
-  private async requireLive(instanceId: string, action: string): Promise<Docker.Container> {
-    const { container, state } = await this.require(instanceId);
+  /** A running or paused instance's container id (ConflictError otherwise: engines answer empty for stopped ones). */
+  private async requireLive(instanceId: string, action: string): Promise<string> {
+    const { id, state } = await this.require(instanceId);
     if (state !== 'running' && state !== 'paused') throw new InvalidStateError(`Cannot ${action} instance ${instanceId} while it is ${state}.`);
-    return container;
+    return id;
   }
 
   /** Runs one engine action; "already in that state" (304) is success, a state refusal is a 409. */
@@ -694,10 +776,10 @@ export class DockerDriver implements EngineDriver {
     try {
       await fn();
     } catch (err) {
-      const e = err as EngineError;
-      if (e.statusCode === 304) return;
-      if (e.statusCode === 404) throw new NotFoundError(`Instance ${instanceId} could not be found on this host.`);
-      if (e.statusCode === 409 || isStateError(err)) {
+      const status = statusOf(err);
+      if (status === 304) return;
+      if (status === 404) throw new NotFoundError(`Instance ${instanceId} could not be found on this host.`);
+      if (status === 409 || isStateError(err)) {
         throw new InvalidStateError(`Cannot ${action} instance ${instanceId}: ${engineMessage(err)}`);
       }
       throw this.engineError(err, `${action} instance ${instanceId}`);
@@ -705,16 +787,16 @@ export class DockerDriver implements EngineDriver {
   }
 
   /** The exit code of a finished exec; engines may record it a moment after the output ends. */
-  private async exitCodeOf(exec: Docker.Exec): Promise<number> {
+  private async exitCodeOf(execId: string): Promise<number> {
     for (let attempt = 0; ; attempt++) {
-      const i = await exec.inspect();
+      const i = await this.engine.inspectExec(execId);
       if ((!i.Running && i.ExitCode !== null) || attempt >= 50) return i.ExitCode ?? -1;
       await new Promise((r) => setTimeout(r, 20));
     }
   }
 
-  private managedContainers(): Promise<Docker.ContainerInfo[]> {
-    return this.docker.listContainers({ all: true, filters: { label: [`${LABEL_MANAGED}=true`] } })
+  private managedContainers(): Promise<ContainerSummary[]> {
+    return this.engine.listContainers({ all: true, filters: { label: [`${LABEL_MANAGED}=true`] } })
       .catch((err) => { throw this.engineError(err, 'list instances'); });
   }
 
@@ -725,7 +807,7 @@ export class DockerDriver implements EngineDriver {
   private async facts(): Promise<EngineFacts> {
     if (!this.engineFacts) {
       try {
-        const [info, version] = await Promise.all([this.docker.info(), this.docker.version()]);
+        const [info, version] = await Promise.all([this.engine.info(), this.engine.version()]);
         this.engineFacts = {
           cpus: info.NCPU,
           memoryMb: Math.floor(info.MemTotal / MIB),
@@ -755,11 +837,11 @@ export class DockerDriver implements EngineDriver {
 
   private engineError(err: unknown, what: string): ApiError {
     if (err instanceof ApiError) return err;
-    const e = err as EngineError;
-    if (['ECONNREFUSED', 'ENOENT', 'EACCES', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH'].includes(e?.code ?? '')) {
-      return new ServiceUnavailableError(`Could not ${what}: the container engine at ${this.where} is not reachable (${e.code}).`);
+    const code = (err as NodeJS.ErrnoException | undefined)?.code ?? '';
+    if (['ECONNREFUSED', 'ENOENT', 'EACCES', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH'].includes(code)) {
+      return new ServiceUnavailableError(`Could not ${what}: the container engine at ${this.where} is not reachable (${code}).`);
     }
-    if (e?.statusCode === 409 || isStateError(err)) return new InvalidStateError(`Could not ${what}: ${engineMessage(err)}`);
+    if (statusOf(err) === 409 || isStateError(err)) return new InvalidStateError(`Could not ${what}: ${engineMessage(err)}`);
     return new ApiError(500, `Could not ${what}: ${engineMessage(err)}`, 'EngineError');
   }
 }

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { DockerDriver, DockerDriverOptions, resolveDockerHost } from './docker.driver';
 import { EngineDriver } from './engine.driver';
 import { FakeDriver, FakeDriverOptions } from './fake.driver';
@@ -11,6 +12,8 @@ export class DriverUnavailableError extends Error {}
 export interface DriverSettings {
   /** docker: the engine's address (`unix:///…`, `tcp://…`); default: the first socket of DEFAULT_DOCKER_SOCKETS. */
   dockerHost?: string;
+  /** The agent's data directory (BERTH_DATA_DIR): docker keeps its instances' container_info under `container-info/`. */
+  dataDir?: string;
   docker?: DockerDriverOptions;
   fake?: FakeDriverOptions;
 }
@@ -19,7 +22,8 @@ const REGISTRY: Record<DriverName, (s: DriverSettings) => Promise<EngineDriver>>
   fake: async (s) => new FakeDriver(s.fake),
   docker: async (s) => {
     try {
-      return await DockerDriver.connect(resolveDockerHost(s.dockerHost), s.docker);
+      const infoDir = s.dataDir ? join(s.dataDir, 'container-info') : undefined;
+      return await DockerDriver.connect(resolveDockerHost(s.dockerHost), { infoDir, ...s.docker });
     } catch (err) {
       throw new DriverUnavailableError((err as Error).message);
     }
