@@ -90,7 +90,7 @@ describe('volume (Cinder v3): versions, types, volumes on the shared pool, snaps
     expect((await t.http().get(`/volume/v3/${projectA}/volumes`)).status).toBe(401);
   });
 
-  it('negotiates microversions 3.0 to 3.70 and echoes them; the path must name the token\'s project', async () => {
+  it('negotiates microversions 3.0 to 3.70 and echoes them; the path must name the token\'s project, or none', async () => {
     const plain = await as.alice('get', '/volumes');
     expect(plain.status).toBe(200);
     expect(plain.headers['openstack-api-version']).toBe('volume 3.0');
@@ -101,6 +101,10 @@ describe('volume (Cinder v3): versions, types, volumes on the shared pool, snaps
     expect(fault(tooNew).message).toMatch(/Minimum is 3.0 and maximum is 3.70/);
     expect((await as.alice('get', '/volumes', undefined, '2.0')).status).toBe(406);
     expect((await as.alice('get', '/volumes', undefined, '3.x')).status).toBe(400);
+
+    const projectless = await t.http().get('/volume/v3/volumes/detail').set('X-Auth-Token', alice);
+    expect([projectless.status, projectless.body.volumes]).toEqual([200, []]);
+    expect((await t.http().get('/volume/v3/types/default').set('X-Auth-Token', alice)).body.volume_type.name).toBe('__DEFAULT__');
 
     for (const [project, token] of [[projectB, alice], [projectA, admin]] as const) {
       const other = await call('get', project, '/volumes', token);
@@ -205,6 +209,8 @@ describe('volume (Cinder v3): versions, types, volumes on the shared pool, snaps
 
     const summary = (await as.alice('get', '/volumes?name=list-a')).body.volumes;
     expect(summary).toEqual([{ id: a1.id, name: 'list-a', links: expect.any(Array) }]);
+    const viaProjectless = (await t.http().get('/volume/v3/volumes?name=list-a').set('X-Auth-Token', alice)).body.volumes;
+    expect(viaProjectless[0].links[0].href).toMatch(new RegExp(`/volume/v3/volumes/${a1.id}$`));
     expect((await as.alice('get', '/volumes/list-a')).status).toBe(404);
     expect((await as.alice('get', `/volumes/detail?metadata=${encodeURIComponent("{'app': 'db'}")}`)).body.volumes.map((x: { id: string }) => x.id)).toEqual([a1.id]);
     expect((await as.alice('get', '/volumes/detail?status=available&size=2')).body.volumes.map((x: { id: string }) => x.id)).toEqual([a2.id]);

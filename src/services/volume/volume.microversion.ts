@@ -25,6 +25,14 @@ export class ProjectInPath implements CanActivate {
   }
 }
 
+/**
+ * A collection's paths: `/v3/{project_id}/<resource>` and, as Cinder also routes them (3.67
+ * made it official), `/v3/<resource>`, where the project is the token's.
+ */
+export function v3Paths(resource: string): string[] {
+  return [`v3/:projectId/${resource}`, `v3/${resource}`];
+}
+
 /** A route that Cinder adds at microversion `min`: below it, Cinder answers 404 as for an unknown method. */
 export function requireMicroversion(mv: Microversion, min: string): void {
   if (!mv.atLeast(min)) throw cinderErrors.versionNotFound();

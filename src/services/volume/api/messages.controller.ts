@@ -6,26 +6,26 @@ import { RequestContext } from '../../../common/context/request-context';
 import { Microversion } from '../../../common/http/microversion';
 import { Mv } from '../../../common/http/microversion.guard';
 import { MESSAGE_SORT_KEYS, VolumeMessagesApi } from '../messages.api';
-import { CinderMicroversion, ProjectInPath, requireMicroversion } from '../volume.microversion';
+import { CinderMicroversion, ProjectInPath, requireMicroversion, v3Paths } from '../volume.microversion';
 import { nextLinks, parsePaging, Query } from './cinder-query';
 import { renderMessage } from './views/volume.view';
 import { linkBase } from './volumes.controller';
 
 /** `/messages` (3.3+; paging from 3.5): a project's user messages, e.g. why a volume went to error. */
-@Controller('v3/:projectId/messages')
+@Controller(v3Paths('messages'))
 @UseGuards(CinderMicroversion, ProjectInPath)
 export class VolumeMessagesController {
   constructor(private readonly messages: VolumeMessagesApi) {}
 
   @Policy(rules.projectReader) @Get()
-  async list(@Param('projectId') pid: string, @Q() q: Query, @Req() req: FastifyRequest, @Ctx() ctx: RequestContext, @Mv() mv: Microversion) {
+  async list(@Param('projectId') pid: string | undefined, @Q() q: Query, @Req() req: FastifyRequest, @Ctx() ctx: RequestContext, @Mv() mv: Microversion) {
     requireMicroversion(mv, '3.3');
     const { items, more } = await this.messages.list(q, parsePaging(mv.atLeast('3.5') ? q : {}, MESSAGE_SORT_KEYS), ctx);
     return { messages: items.map((m) => renderMessage(m, linkBase(req, pid))), ...nextLinks(req, 'messages', items, more) };
   }
 
   @Policy(rules.projectReader) @Get(':id')
-  async show(@Param('projectId') pid: string, @Param('id') id: string, @Req() req: FastifyRequest, @Ctx() ctx: RequestContext, @Mv() mv: Microversion) {
+  async show(@Param('projectId') pid: string | undefined, @Param('id') id: string, @Req() req: FastifyRequest, @Ctx() ctx: RequestContext, @Mv() mv: Microversion) {
     requireMicroversion(mv, '3.3');
     return { message: renderMessage(await this.messages.get(id, ctx), linkBase(req, pid)) };
   }

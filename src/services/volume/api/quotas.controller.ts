@@ -7,7 +7,7 @@ import { Microversion } from '../../../common/http/microversion';
 import { Mv } from '../../../common/http/microversion.guard';
 import { cinderErrors } from '../cinder-errors';
 import { VolumeQuotasService } from '../quotas/volume-quotas.service';
-import { CinderMicroversion, ProjectInPath } from '../volume.microversion';
+import { CinderMicroversion, ProjectInPath, v3Paths } from '../volume.microversion';
 import { DB_MAX_INT, queryBool, wrapped } from './cinder-body';
 import { one, Query } from './cinder-query';
 
@@ -30,7 +30,7 @@ function limitOf(key: string, v: unknown): number {
 }
 
 /** `/os-quota-sets/{target}`: show (`usage=True` adds in_use/reserved), defaults, update and reset (admin). */
-@Controller('v3/:projectId/os-quota-sets')
+@Controller(v3Paths('os-quota-sets'))
 @UseGuards(CinderMicroversion, ProjectInPath)
 export class VolumeQuotaSetsController {
   constructor(private readonly quotas: VolumeQuotasService) {}
@@ -65,7 +65,7 @@ export class VolumeQuotaSetsController {
 }
 
 /** GET /limits: the project's absolute limits and usage (3.39+: an admin may ask for `project_id`'s). */
-@Controller('v3/:projectId/limits')
+@Controller(v3Paths('limits'))
 @UseGuards(CinderMicroversion, ProjectInPath)
 export class VolumeLimitsController {
   constructor(private readonly quotas: VolumeQuotasService) {}

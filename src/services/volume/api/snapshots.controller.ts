@@ -7,14 +7,14 @@ import { Microversion } from '../../../common/http/microversion';
 import { Mv } from '../../../common/http/microversion.guard';
 import { cinderErrors } from '../cinder-errors';
 import { SNAPSHOT_SORT_KEYS, SnapshotsApi } from '../snapshots.api';
-import { CinderMicroversion, ProjectInPath } from '../volume.microversion';
+import { CinderMicroversion, ProjectInPath, v3Paths } from '../volume.microversion';
 import { queryBool } from './cinder-body';
 import { nextLinks, parsePaging, Query } from './cinder-query';
 import { renderSnapshot } from './views/volume.view';
 import { adminOnly } from './volumes.controller';
 
 /** `/snapshots`: list (summary and detail carry the same fields, as in Cinder), show, create, update, delete, admin actions. */
-@Controller('v3/:projectId/snapshots')
+@Controller(v3Paths('snapshots'))
 @UseGuards(CinderMicroversion, ProjectInPath)
 export class SnapshotsController {
   constructor(private readonly snapshots: SnapshotsApi) {}

@@ -4,7 +4,7 @@ import { Policy, rules } from '../../../common/auth/policy';
 import { Ctx } from '../../../common/context/ctx.decorator';
 import { RequestContext } from '../../../common/context/request-context';
 import { cinderErrors } from '../cinder-errors';
-import { CinderMicroversion, ProjectInPath } from '../volume.microversion';
+import { CinderMicroversion, ProjectInPath, v3Paths } from '../volume.microversion';
 import { VolumeTypesApi } from '../volume-types.api';
 import { onlyKeys, specs } from './cinder-body';
 import { nextLinks, one, parsePaging, Query } from './cinder-query';
@@ -14,7 +14,7 @@ import { qosLinks, renderQosSpecs, renderVolumeType, visibleExtraSpecs } from '.
 const TYPE_SORT_KEYS = ['id', 'name', 'created_at', 'updated_at'];
 
 /** `/types` with `/types/{id}/extra_specs`: everyone reads public types; admins write. */
-@Controller('v3/:projectId/types')
+@Controller(v3Paths('types'))
 @UseGuards(CinderMicroversion, ProjectInPath)
 export class VolumeTypesController {
   constructor(private readonly types: VolumeTypesApi) {}
@@ -88,7 +88,7 @@ export class VolumeTypesController {
 }
 
 /** `/qos-specs` (admin): create, list, show, set and unset keys, delete, associate with volume types. */
-@Controller('v3/:projectId/qos-specs')
+@Controller(v3Paths('qos-specs'))
 @UseGuards(CinderMicroversion, ProjectInPath)
 export class QosSpecsController {
   constructor(private readonly types: VolumeTypesApi) {}
@@ -100,13 +100,13 @@ export class QosSpecsController {
   }
 
   @Policy(rules.admin) @Post() @HttpCode(200)
-  async create(@Param('projectId') pid: string, @Body() body: unknown, @Req() req: FastifyRequest) {
+  async create(@Param('projectId') pid: string | undefined, @Body() body: unknown, @Req() req: FastifyRequest) {
     const s = await this.types.createQos(body);
     return { qos_specs: renderQosSpecs(s), links: qosLinks(s, linkBase(req, pid)) };
   }
 
   @Policy(rules.admin) @Get(':id')
-  async show(@Param('projectId') pid: string, @Param('id') id: string, @Req() req: FastifyRequest) {
+  async show(@Param('projectId') pid: string | undefined, @Param('id') id: string, @Req() req: FastifyRequest) {
     const s = await this.types.getQos(id);
     return { qos_specs: renderQosSpecs(s), links: qosLinks(s, linkBase(req, pid)) };
   }

@@ -6,13 +6,13 @@ import { RequestContext } from '../../../common/context/request-context';
 import { Microversion } from '../../../common/http/microversion';
 import { Mv } from '../../../common/http/microversion.guard';
 import { cinderErrors } from '../cinder-errors';
-import { CinderMicroversion, ProjectInPath, requireMicroversion } from '../volume.microversion';
+import { CinderMicroversion, ProjectInPath, requireMicroversion, v3Paths } from '../volume.microversion';
 import { VOLUME_SORT_KEYS, VolumesApi } from '../volumes.api';
 import { bool, queryBool } from './cinder-body';
 import { nextLinks, parsePaging, Query, volumeBase } from './cinder-query';
 import { LinkBase, renderVolume, renderVolumeSummary } from './views/volume.view';
 
-export function linkBase(req: FastifyRequest, projectId: string): LinkBase {
+export function linkBase(req: FastifyRequest, projectId: string | undefined): LinkBase {
   return { base: volumeBase(req), projectId };
 }
 
@@ -22,13 +22,13 @@ export function adminOnly(ctx: RequestContext, rule: string): void {
 }
 
 /** `/volumes`: list, detail, summary, show, create, update, delete, actions, metadata. */
-@Controller('v3/:projectId/volumes')
+@Controller(v3Paths('volumes'))
 @UseGuards(CinderMicroversion, ProjectInPath)
 export class VolumesController {
   constructor(private readonly volumes: VolumesApi) {}
 
   @Policy(rules.projectReader) @Get()
-  async list(@Param('projectId') pid: string, @Q() q: Query, @Req() req: FastifyRequest, @Ctx() ctx: RequestContext, @Mv() mv: Microversion) {
+  async list(@Param('projectId') pid: string | undefined, @Q() q: Query, @Req() req: FastifyRequest, @Ctx() ctx: RequestContext, @Mv() mv: Microversion) {
     const { items, more, count } = await this.volumes.list(q, parsePaging(q, VOLUME_SORT_KEYS), ctx, mv);
     return {
       volumes: items.map((v) => renderVolumeSummary(v, linkBase(req, pid))), ...nextLinks(req, 'volumes', items, more),
@@ -37,7 +37,7 @@ export class VolumesController {
   }
 
   @Policy(rules.projectReader) @Get('detail')
-  async detail(@Param('projectId') pid: string, @Q() q: Query, @Req() req: FastifyRequest, @Ctx() ctx: RequestContext, @Mv() mv: Microversion) {
+  async detail(@Param('projectId') pid: string | undefined, @Q() q: Query, @Req() req: FastifyRequest, @Ctx() ctx: RequestContext, @Mv() mv: Microversion) {
     const { items, more, count } = await this.volumes.list(q, parsePaging(q, VOLUME_SORT_KEYS), ctx, mv);
     const rendered = (await this.volumes.withTypes(items)).map((v) => renderVolume(v, ctx, mv, linkBase(req, pid)));
     return { volumes: rendered, ...nextLinks(req, 'volumes', items, more), ...(mv.atLeast('3.45') && queryBool(q.with_count) ? { count } : {}) };
@@ -50,17 +50,17 @@ export class VolumesController {
   }
 
   @Policy(rules.projectReader) @Get(':id')
-  async show(@Param('projectId') pid: string, @Param('id') id: string, @Req() req: FastifyRequest, @Ctx() ctx: RequestContext, @Mv() mv: Microversion) {
+  async show(@Param('projectId') pid: string | undefined, @Param('id') id: string, @Req() req: FastifyRequest, @Ctx() ctx: RequestContext, @Mv() mv: Microversion) {
     return { volume: renderVolume(await this.volumes.withType(await this.volumes.get(id, ctx)), ctx, mv, linkBase(req, pid)) };
   }
 
   @Policy(rules.projectMember) @Post() @HttpCode(202)
-  async create(@Param('projectId') pid: string, @Body() body: unknown, @Req() req: FastifyRequest, @Ctx() ctx: RequestContext, @Mv() mv: Microversion) {
+  async create(@Param('projectId') pid: string | undefined, @Body() body: unknown, @Req() req: FastifyRequest, @Ctx() ctx: RequestContext, @Mv() mv: Microversion) {
     return { volume: renderVolume(await this.volumes.withType(await this.volumes.create(body, ctx, mv)), ctx, mv, linkBase(req, pid)) };
   }
 
   @Policy(rules.projectMember) @Put(':id')
-  async update(@Param('projectId') pid: string, @Param('id') id: string, @Body() body: unknown, @Req() req: FastifyRequest, @Ctx() ctx: RequestContext, @Mv() mv: Microversion) {
+  async update(@Param('projectId') pid: string | undefined, @Param('id') id: string, @Body() body: unknown, @Req() req: FastifyRequest, @Ctx() ctx: RequestContext, @Mv() mv: Microversion) {
     return { volume: renderVolume(await this.volumes.withType(await this.volumes.update(id, body, ctx, mv)), ctx, mv, linkBase(req, pid)) };
   }
 

@@ -10,16 +10,17 @@ export function cinderTime(d: Date | null): string | null {
   return d ? d.toISOString().replace('Z', '000') : null;
 }
 
-/** Where links point: the endpoint base (`http://H/volume`) and the project in the path. */
+/** Where links point: the endpoint base (`http://H/volume`) and the project the request's path named, if it named one. */
 export interface LinkBase {
   base: string;
-  projectId: string;
+  projectId: string | undefined;
 }
 
 function links(l: LinkBase, collection: string, id: string) {
+  const project = l.projectId ? `/${l.projectId}` : '';
   return [
-    { href: `${l.base}/v3/${l.projectId}/${collection}/${id}`, rel: 'self' },
-    { href: `${l.base}/${l.projectId}/${collection}/${id}`, rel: 'bookmark' },
+    { href: `${l.base}/v3${project}/${collection}/${id}`, rel: 'self' },
+    { href: `${l.base}${project}/${collection}/${id}`, rel: 'bookmark' },
   ];
 }
 
