@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { DATA_SOURCE } from '../../common/database/database.module';
 import { RequestContext } from '../../common/context/request-context';
-import { bool, Json, onlyKeys, required, specs, str, UUID, wrapped } from './api/cinder-body';
+import { bool, invalidField, Json, onlyKeys, pyRepr, required, specs, str, UUID, wrapped } from './api/cinder-body';
 import { CinderPage, page, Query, one } from './api/cinder-query';
 import { cinderErrors } from './cinder-errors';
 import { QosSpecsEntity, VolumeTypeEntity } from './entities/volume-type.entity';
@@ -210,9 +210,11 @@ export class VolumeTypesApi {
   }
 
   async deleteQosKeys(id: string, body: unknown): Promise<void> {
-    if (typeof body !== 'object' || body === null || !Array.isArray((body as Json).keys)) throw cinderErrors.badRequest("'keys' is a required property");
-    const keys = (body as Json).keys as unknown[];
-    if (keys.some((k) => typeof k !== 'string' || k.length < 1 || k.length > 255)) throw cinderErrors.badRequest(`Invalid input for field/attribute keys. Value: ${JSON.stringify(keys)}. Keys must be strings of 1 to 255 characters`);
+    if (typeof body !== 'object' || body === null || (body as Json).keys === undefined) throw cinderErrors.badRequest("'keys' is a required property");
+    const keys = (body as Json).keys;
+    if (!Array.isArray(keys)) throw invalidField('keys', keys, `${pyRepr(keys)} is not of type 'array'`);
+    const bad = keys.find((k) => typeof k !== 'string' || k.length < 1 || k.length > 255);
+    if (bad !== undefined) throw invalidField('keys', keys, `${pyRepr(bad)} is not a string of 1 to 255 characters`);
     await this.db.transaction(async (tx) => {
       const s = await this.getQos(id, tx);
       const specsLeft = { ...s.specs };

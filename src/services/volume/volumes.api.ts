@@ -8,7 +8,7 @@ import { Microversion } from '../../common/http/microversion';
 import { MESSAGE_BUS, MessageBus } from '../../common/messaging/message-bus';
 import { RpcClient } from '../../common/messaging/rpc-client';
 import { VOLUME_RPC, VolumeRpc } from '../../contracts/volume/volume.rpc';
-import { bool, invalidField, Json, onlyKeys, pyRepr, specs, str, uuid, UUID, wrapped } from './api/cinder-body';
+import { bool, DB_MAX_INT, invalidField, Json, onlyKeys, pyRepr, specs, str, uuid, UUID, wrapped } from './api/cinder-body';
 import { CinderPage, one, page, parseDictParam, Query } from './api/cinder-query';
 import { cinderErrors } from './cinder-errors';
 import { VolumeTypeEntity } from './entities/volume-type.entity';
@@ -379,7 +379,7 @@ export function sizeOf(v: unknown, field: string): number {
   if (typeof v !== 'string' && !(typeof v === 'number' && Number.isInteger(v))) throw invalidField(field, v, `${pyRepr(v)} is not of type 'integer', 'string', 'null'`);
   const n = Number(v);
   if (n < 1) throw invalidField(field, v, `${pyRepr(v)} is less than the minimum of 1`);
-  if (n > 2 ** 31 - 1) throw invalidField(field, v, `${pyRepr(v)} is greater than the maximum of ${2 ** 31 - 1}`);
+  if (n > DB_MAX_INT) throw invalidField(field, v, `${pyRepr(v)} is greater than the maximum of ${DB_MAX_INT}`);
   return n;
 }
 

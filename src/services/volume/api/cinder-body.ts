@@ -79,23 +79,6 @@ export function queryBool(v: unknown): boolean {
 
 export const DB_MAX_INT = 2 ** 31 - 1;
 
-/** An integer, or a string of digits (Cinder's schemas accept both), within [min, max]. */
-export function int(b: Json, key: string, min: number, max = DB_MAX_INT, field = key): number | undefined {
-  const v = b[key];
-  if (v === undefined || v === null) return undefined;
-  return toInt(v, field, min, max);
-}
-
-export function toInt(v: unknown, field: string, min: number, max = DB_MAX_INT): number {
-  let n: number;
-  if (typeof v === 'number' && Number.isInteger(v)) n = v;
-  else if (typeof v === 'string' && /^-?\d+$/.test(v.trim())) n = Number(v.trim());
-  else throw invalidField(field, v, `${pyRepr(v)} is not of type 'integer', 'string'`);
-  if (n < min) throw invalidField(field, v, `${pyRepr(v)} is less than the minimum of ${min}`);
-  if (n > max) throw invalidField(field, v, `${pyRepr(v)} is greater than the maximum of ${max}`);
-  return n;
-}
-
 export const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 
 export function uuid(b: Json, key: string): string | null | undefined {

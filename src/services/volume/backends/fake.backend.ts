@@ -12,7 +12,7 @@ export interface FakeDevice {
  */
 export class FakeVolumeBackend implements VolumeBackend {
   readonly name: string;
-  readonly capabilities: VolumeBackendCapabilities = { sharedAcrossHosts: true, formatsFilesystem: false };
+  readonly capabilities: VolumeBackendCapabilities = { formatsFilesystem: false };
   readonly volumes = new Map<string, FakeDevice>();
   readonly snapshots = new Map<string, FakeDevice>();
 

@@ -34,7 +34,7 @@ export class SharedVolumeBackend implements VolumeBackend {
   readonly capabilities: VolumeBackendCapabilities;
 
   constructor(readonly poolDir: string, private readonly tools: E2fsTools = findE2fsTools()) {
-    this.capabilities = { sharedAcrossHosts: true, formatsFilesystem: tools.mkfs !== null };
+    this.capabilities = { formatsFilesystem: tools.mkfs !== null };
   }
 
   volumePath(volumeId: string): string {

@@ -5,11 +5,6 @@ export interface BackendCapacity {
 }
 
 export interface VolumeBackendCapabilities {
-  /**
-   * Every host reaches the pool (NFS, Ceph RBD): a volume attaches on any host, which cold
-   * migration needs. A per-host back end (`local`) is false: its volumes attach only where they are.
-   */
-  sharedAcrossHosts: boolean;
   /** New blank volumes carry an ext4 filesystem (false: raw, zero-filled devices). */
   formatsFilesystem: boolean;
 }
@@ -17,7 +12,8 @@ export interface VolumeBackendCapabilities {
 /**
  * A volume back end (Cinder's volume driver), in berth's terms: ids and sizes in GB, never
  * entities. Deleting what is already gone is no error, so a repeated request is harmless.
- * Attaching (connection info for a host's connector) comes with the attachments API.
+ * Attaching (connection info for a host's connector) comes with the attachments API, and with
+ * it the per-host `local` back end, whose volumes attach only on their host.
  */
 export interface VolumeBackend {
   /** The `volume_backend_name` a volume type selects it by. */
