@@ -24,7 +24,7 @@ describe('the HTTP edge every service shares', () => {
     const nova = await t.http().get('/compute/v2.1/no-such-thing').set('X-Auth-Token', admin);
     expect(nova.status).toBe(404);
     expect(nova.body).toEqual({ itemNotFound: { code: 404, message: 'The resource could not be found.' } });
-    const cinder = await t.http().get('/volume/v3/x/volumes').set('X-Auth-Token', admin);
+    const cinder = await t.http().get('/volume/v3/x/no-such-thing').set('X-Auth-Token', admin);
     expect(cinder.body.itemNotFound.code).toBe(404);
     const neutron = await t.http().get('/networking/v2.0/nothing').set('X-Auth-Token', admin);
     expect(neutron.status).toBe(404);
