@@ -14,6 +14,7 @@ import {
 import { KeyedLock } from '../keyed-lock';
 import { withoutImageNames } from './docker-archive';
 import { ContainerInspect, ContainerSummary, EngineApiError, EngineClient } from './engine-client';
+import { connectMore, createNetworking, ensureEngineNetwork, removeUnusedEngineNetworks } from './engine-networks';
 import {
   CONTAINER_INFO_PATH, ContainerInfo, DriverCapabilities, EngineDriver, FlavorUpdate, LoadedImage,
   containerInfoFor, imageReference, limitEnvironment,
@@ -259,13 +260,16 @@ export class DockerDriver implements EngineDriver {
       throw new ConflictError(`The docker driver runs container instances, not ${spec.kind} instances.`);
     }
     const hostCpus = await this.hostCpus();
+    const ports = spec.networks ?? [];
+    const networkNames: string[] = [];
+    for (const port of ports) networkNames.push(await ensureEngineNetwork(this.engine, port).catch((err: unknown) => { throw this.engineError(err, `create the network of port ${port.portId}`); }));
     const create = async () => {
       const cpuset = spec.flavor.dedicatedCpus ? await this.pickCpus(spec.flavor.vcpus, hostCpus, spec.id) : undefined;
       const info = containerInfoFor(spec.id, spec.flavor, { hostCpus, cpuset });
       // The mount's source has to exist when the engine creates the container.
       if (this.infoDir) this.writeInfoFile(this.infoDirOf(spec.id), info);
       try {
-        return { id: (await this.engine.createContainer(containerName(spec.id), this.createOptions(spec, image, info))).Id, info };
+        return { id: (await this.engine.createContainer(containerName(spec.id), this.createOptions(spec, image, info, networkNames))).Id, info };
       } catch (err) {
         const status = statusOf(err);
         // The container by that name is this instance's (compute never reuses an id): its file stays.
@@ -279,6 +283,7 @@ export class DockerDriver implements EngineDriver {
     const container = spec.flavor.dedicatedCpus ? await this.cpusetLock.run('cpuset', create) : await create();
     try {
       if (!this.infoDir) await this.copyContainerInfo(container.id, container.info);
+      await connectMore(this.engine, container.id, ports, networkNames);
       if (spec.start !== false) await this.engine.containerAction(container.id, 'start');
     } catch (err) {
       await this.engine.removeContainer(container.id, { force: true, v: true }).catch(() => undefined);
@@ -292,6 +297,7 @@ export class DockerDriver implements EngineDriver {
 
   async destroy(instanceId: string): Promise<void> {
     const name = containerName(instanceId);
+    const networks = Object.keys((await this.engine.inspectContainer(name).catch(() => undefined))?.NetworkSettings?.Networks ?? {});
     // No grace period for a container about to be removed (a forced remove would wait for its stop timeout).
     await this.engine.containerAction(name, 'kill').catch(() => undefined);
     try {
@@ -304,6 +310,7 @@ export class DockerDriver implements EngineDriver {
       }
     }
     await this.removeInfoFile(instanceId);
+    await removeUnusedEngineNetworks(this.engine, networks);
   }
 
   async powerOn(instanceId: string): Promise<void> {
@@ -555,11 +562,13 @@ export class DockerDriver implements EngineDriver {
 
   // --- internals ------------------------------------------------------------------------------
 
-  private createOptions(spec: InstanceSpec, image: LoadedImage, info: ContainerInfo): object {
+  private createOptions(spec: InstanceSpec, image: LoadedImage, info: ContainerInfo, networkNames: string[]): object {
     const userLabels = Object.fromEntries(Object.entries(spec.labels ?? {}).filter(([k]) => !k.startsWith('berth.')));
     const env = { ...spec.environment, ...limitEnvironment(info) };
     const restart = spec.restartPolicy ?? { name: 'no' as const };
+    const { HostConfigNetworkMode, ...networking } = createNetworking(spec.networks ?? [], networkNames);
     return {
+      ...networking,
       Image: image.reference,
       Cmd: spec.command?.length ? spec.command : undefined,
       Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
@@ -586,6 +595,7 @@ export class DockerDriver implements EngineDriver {
           ...(restart.name === 'on-failure' && restart.maximumRetryCount !== undefined ? { MaximumRetryCount: restart.maximumRetryCount } : {}),
         },
         ...(this.infoDir ? { Mounts: [{ Type: 'bind', Source: this.infoDirOf(spec.id), Target: CONTAINER_INFO_DIR, ReadOnly: true }] } : {}),
+        ...(HostConfigNetworkMode ? { NetworkMode: HostConfigNetworkMode } : {}),
       },
     };
   }

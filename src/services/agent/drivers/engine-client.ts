@@ -127,6 +127,7 @@ export interface ContainerInspect {
     RestartPolicy?: { Name?: string; MaximumRetryCount?: number };
   };
   Mounts?: ContainerMount[] | null;
+  NetworkSettings?: { Networks?: Record<string, { IPAddress?: string; GlobalIPv6Address?: string; MacAddress?: string }> | null };
 }
 
 export interface ContainerSummary {
