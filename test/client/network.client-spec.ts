@@ -2,7 +2,7 @@
  * Client compatibility for the network service: the real `openstack` CLI (openstacksdk) against
  * `berth all-in-one` (embedded store, in-process bus).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { adminOsEnv, BerthProcess, startAllInOne } from '../utils/berth-process';
@@ -17,7 +17,7 @@ describe('openstack CLI: networks, subnets, ports, security groups, floating IPs
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'berth-cli-network-'));
-    berth = await startAllInOne({ dataDir, env: { BERTH_ADMIN_PASSWORD: 'cli-network-admin', BERTH_LOG_LEVEL: 'warn' } });
+    berth = await startAllInOne({ dataDir, args: ['--fake-hosts', '1'], env: { BERTH_ADMIN_PASSWORD: 'cli-network-admin', BERTH_LOG_LEVEL: 'warn' } });
     admin = adminOsEnv(dataDir);
   });
 
@@ -66,6 +66,35 @@ describe('openstack CLI: networks, subnets, ports, security groups, floating IPs
     expect(fip.floating_ip_address).toBe('203.0.113.2');
     expect((await okJson(['floating', 'ip', 'list'], admin)).map((f: { 'Floating IP Address': string }) => f['Floating IP Address'])).toEqual(['203.0.113.2']);
     await ok(['floating', 'ip', 'delete', fip.id], admin);
+  });
+
+  it('boots servers on a port and on a network, shows their addresses, and maps a floating IP to one', async () => {
+    const archive = join(dataDir, 'app.tar');
+    writeFileSync(archive, Buffer.alloc(4096, 7));
+    await ok(['image', 'create', '--container-format', 'docker', '--disk-format', 'raw', '--file', archive, 'app'], admin);
+    await ok(['flavor', 'create', '--ram', '64', '--disk', '0', '--vcpus', '1', 'net.tiny'], admin);
+    const port = await okJson(['port', 'create', '--network', 'net1', '--fixed-ip', 'subnet=sub1,ip-address=10.0.0.20', 'vm1-port'], admin);
+    const vm1 = await okJson(['server', 'create', '--flavor', 'net.tiny', '--image', 'app', '--nic', `port-id=${port.id}`, '--wait', 'vm1'], admin);
+    expect(vm1.status).toBe('ACTIVE');
+    await okJson(['server', 'create', '--flavor', 'net.tiny', '--image', 'app', '--network', 'net1', 'vm2'], admin);
+    for (let i = 0; i < 50 && (await okJson(['server', 'show', 'vm2'], admin)).status !== 'ACTIVE'; i++) await new Promise((r) => setTimeout(r, 200));
+    const list = await okJson(['server', 'list'], admin);
+    const networksOf = (name: string) => list.find((s: { Name: string }) => s.Name === name).Networks;
+    expect(networksOf('vm1')).toEqual({ net1: ['10.0.0.20'] });
+    expect(networksOf('vm2').net1).toHaveLength(1);
+    const shownPort = await okJson(['port', 'show', 'vm1-port'], admin);
+    expect(shownPort).toMatchObject({ device_id: vm1.id, device_owner: 'compute:nova', status: 'ACTIVE' });
+    expect(shownPort.binding_host_id).toBeTruthy();
+
+    const fip = await okJson(['floating', 'ip', 'create', 'public'], admin);
+    await ok(['server', 'add', 'floating', 'ip', 'vm1', fip.floating_ip_address], admin);
+    expect(await okJson(['floating', 'ip', 'show', fip.id], admin)).toMatchObject({ port_id: port.id, fixed_ip_address: '10.0.0.20' });
+    await ok(['server', 'remove', 'floating', 'ip', 'vm1', fip.floating_ip_address], admin);
+    expect((await okJson(['floating', 'ip', 'show', fip.id], admin)).port_id).toBeNull();
+
+    await ok(['server', 'delete', '--wait', 'vm1'], admin);
+    const kept = await okJson(['port', 'show', 'vm1-port'], admin);
+    expect(kept).toMatchObject({ device_id: '', fixed_ips: port.fixed_ips, mac_address: port.mac_address });
   });
 
   it('sets and lists network quotas', async () => {
