@@ -6,6 +6,7 @@ import { Store } from './common/database/store';
 import { createHttpApp } from './common/http/http-app';
 import { ServiceName } from './common/http/service-prefixes';
 import { createLogger } from './common/logging/logger';
+import { startIdleCollector } from './common/memory/idle-collector';
 import { createBus } from './common/messaging/bus-factory';
 import { MessageBus } from './common/messaging/message-bus';
 import { RootModule } from './root.module';
@@ -81,9 +82,11 @@ export async function startBerth(opts: StartOptions): Promise<RunningBerth> {
       ? await startLocalAgents({ bus, host: config.host, dockerHost: config.dockerHost, dataDir: config.dataDir, fakeHosts: config.fakeHosts, log })
       : undefined;
     log.info({ url, publicUrl, agents: agents?.hosts, services: opts.services, store: config.embeddedStore ? 'embedded' : 'postgresql', bus: config.amqpUrl ? 'amqp' : 'in-process' }, 'berth is serving');
+    const collector = startIdleCollector(500, (released, ms) => log.debug({ releasedMiB: Math.round(released / 2 ** 20), ms: Math.round(ms) }, 'idle: collected the heap'));
     const running: RunningBerth = {
       app, store, bus, port, url, publicUrl, bootstrap, agents: agents?.hosts ?? [],
       close: async () => {
+        collector.stop();
         await agents?.stop();
         await app!.close().catch((err) => log.warn({ err }, 'http close failed'));
         await bus!.close().catch((err) => log.warn({ err }, 'bus close failed'));

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, EntityManager, IsNull } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { DATA_SOURCE } from '../../common/database/database.module';
+import { asEntity, entityColumns } from '../../common/database/entity-rows';
 import { preparedQuery } from '../../common/database/prepared';
 import { InstanceEntity } from './entities/instance.entity';
 
@@ -49,8 +50,9 @@ export class InstanceRepository {
     );
   }
 
-  find(id: string): Promise<InstanceEntity | null> {
-    return this.db.getRepository(InstanceEntity).findOneBy({ id, deletedAt: IsNull() });
+  /** A live (not deleted) instance; a plain prepared read, as every build step starts with one. */
+  find(id: string, tx?: EntityManager): Promise<InstanceEntity | null> {
+    return this.findIn(tx ?? this.db.manager, id);
   }
 
   /**
@@ -60,7 +62,7 @@ export class InstanceRepository {
   async transition(id: string, t: Transition, tx?: EntityManager): Promise<InstanceEntity | undefined> {
     const m = tx ?? this.db.manager;
     if (!(await this.moveIf(id, t, m))) return undefined;
-    return (await m.getRepository(InstanceEntity).findOneBy({ id })) ?? undefined;
+    return (await this.findIn(m, id)) ?? undefined;
   }
 
   /**
@@ -87,6 +89,12 @@ export class InstanceRepository {
     // Prepared: the texts vary only with which fields a transition sets, a handful in all.
     const { rowCount } = await preparedQuery(tx ?? this.db.manager, `UPDATE compute.instances SET ${sets.join(', ')} WHERE ${where.join(' AND ')}`, params);
     return (rowCount ?? 0) > 0;
+  }
+
+  private async findIn(m: EntityManager, id: string): Promise<InstanceEntity | null> {
+    const { rows: [row] } = await preparedQuery<object>(m,
+      `SELECT ${entityColumns(this.db, InstanceEntity, 'i')} FROM compute.instances i WHERE i.id = $1 AND i.deleted_at IS NULL`, [id]);
+    return row ? asEntity(InstanceEntity, row) : null;
   }
 
   /** Soft delete: the row stays for usage accounting and os-instance-actions. */

@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, QueryFailedError } from 'typeorm';
 import { RequestContext } from '../../../common/context/request-context';
 import { DATA_SOURCE } from '../../../common/database/database.module';
+import { asEntity, entityColumns } from '../../../common/database/entity-rows';
+import { preparedQuery } from '../../../common/database/prepared';
 import { ConflictError, NotFoundError } from '../../../common/errors/api-error';
 import { FlavorEntity, FlavorProjectEntity } from '../entities/flavor.entity';
 import { FlavorCreateDto } from './api/dto/flavor.dto';
@@ -48,11 +50,14 @@ export class FlavorsApi {
    * ones shared with their project, and get 404 for the rest (as if they did not exist).
    */
   async get(flavorId: string, ctx: RequestContext): Promise<FlavorEntity> {
-    const qb = this.repo.createQueryBuilder('f').where('f.id = :id', { id: flavorId });
-    if (!ctx.isAdmin) qb.andWhere(ACCESSIBLE, { pid: ctx.projectId ?? '' });
-    const flavor = await qb.getOne();
-    if (!flavor) throw flavorNotFound(flavorId);
-    return flavor;
+    // A plain prepared read: every server create resolves its flavor here.
+    const columns = entityColumns(this.db, FlavorEntity, 'f');
+    const { rows: [row] } = ctx.isAdmin
+      ? await preparedQuery<object>(this.db.manager, `SELECT ${columns} FROM compute.flavors f WHERE f.id = $1`, [flavorId])
+      : await preparedQuery<object>(this.db.manager, `SELECT ${columns} FROM compute.flavors f WHERE f.id = $1 AND ${ACCESSIBLE.replace(':pid', '$2')}`,
+        [flavorId, ctx.projectId ?? '']);
+    if (!row) throw flavorNotFound(flavorId);
+    return asEntity(FlavorEntity, row);
   }
 
   /** Flavors matching the filter, unsorted and unpaged (the caller pages; flavors are few). */
