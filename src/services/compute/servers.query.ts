@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Brackets, DataSource, SelectQueryBuilder } from 'typeorm';
 import { RequestContext } from '../../common/context/request-context';
 import { DATA_SOURCE } from '../../common/database/database.module';
+import { asEntity, entityColumns } from '../../common/database/entity-rows';
 import { BadRequestError } from '../../common/errors/api-error';
 import { InstanceEntity } from './entities/instance.entity';
 import { STATUS_TO_VM_STATE } from './state/instance-state';
@@ -23,7 +24,7 @@ function truthy(v: unknown): boolean {
 
 /**
  * The columns a page needs: `full` for detail views, `ref` (id and name) for GET /servers, which
- * then reads no jsonb and builds no full entities: pollers list often and long.
+ * then reads no jsonb: pollers list often and long.
  */
 export type ServersView = 'full' | 'ref';
 
@@ -37,7 +38,7 @@ export class ServersQuery {
 
   async list(q: Record<string, unknown>, ctx: RequestContext, view: ServersView = 'full'): Promise<{ items: InstanceEntity[]; more: boolean }> {
     const qb = this.db.getRepository(InstanceEntity).createQueryBuilder('i');
-    if (view === 'ref') qb.select(['i.id', 'i.name']);
+    qb.select(view === 'ref' ? 'i.id AS "id", i.name AS "name"' : entityColumns(this.db, InstanceEntity, 'i'));
     const changesSince = first(q['changes-since']) ?? first(q.changes_since);
     if (changesSince) {
       const t = Date.parse(changesSince);
@@ -94,8 +95,10 @@ export class ServersQuery {
       }));
     }
     qb.orderBy(column, dir.toUpperCase() as 'ASC' | 'DESC').addOrderBy('i.id', dir.toUpperCase() as 'ASC' | 'DESC');
-    if (limit !== undefined) qb.take(limit + 1);
-    const rows = await qb.withDeleted().getMany();
+    if (limit !== undefined) qb.limit(limit + 1);
+    // Plain rows with the entity's property names: hydrating a page of 1,000 entities through
+    // TypeORM cost more than the query.
+    const rows = (await qb.withDeleted().getRawMany<object>()).map((row) => asEntity(InstanceEntity, row));
     const more = limit !== undefined && rows.length > limit;
     return { items: more ? rows.slice(0, limit) : rows, more };
   }
