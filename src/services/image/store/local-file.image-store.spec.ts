@@ -49,6 +49,15 @@ describe(LocalFileImageStore.name, () => {
     expect(readdirSync(join(dir, 'images'))).toEqual([]);
   });
 
+  it('reports a source that fails before the store is ready to read it, without an unhandled error', async () => {
+    const fresh = new LocalFileImageStore(join(dir, 'fresh-images'));
+    const source = new PassThrough();
+    const put = fresh.put(randomUUID(), source);
+    source.destroy(new Error('gone at once'));
+    await expect(put).rejects.toThrow('gone at once');
+    expect(readdirSync(join(dir, 'fresh-images'))).toEqual([]);
+  });
+
   it('refuses ids that are not uuids (no path escapes the directory)', async () => {
     await expect(sut.put('../etc/passwd', Readable.from([Buffer.from('x')]))).rejects.toThrow(/invalid image id/);
   });

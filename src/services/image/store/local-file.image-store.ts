@@ -21,7 +21,15 @@ export class LocalFileImageStore implements ImageStore {
 
   async put(imageId: string, data: Readable): Promise<StoredImageData> {
     const final = this.pathOf(imageId);
-    await this.ensureDirectory();
+    // The source may fail while the directory is being made, before the pipeline listens: that
+    // error must not be an unhandled 'error' event. The pipeline still sees it (stream.errored).
+    const untilPiped = () => undefined;
+    data.on('error', untilPiped);
+    try {
+      await this.ensureDirectory();
+    } finally {
+      data.off('error', untilPiped);
+    }
     const tmp = join(this.directory, `${TMP_PREFIX}${imageId}-${randomBytes(6).toString('hex')}`);
     const hashing = new HashingStream();
     try {
