@@ -32,6 +32,8 @@ const MV = { 'X-OpenStack-Nova-API-Version': '2.37' };
 const TARGET_RATE = 100;
 const TARGET_DETAIL_P95_MS = 250;
 const TARGET_RSS_BYTES = 250e6;
+/** The last VmRSS is read after this long without requests (bench:idle waits as long). */
+const IDLE_SEC = 10;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 function pct(sorted: number[], q: number): number {
@@ -228,6 +230,9 @@ interface Outcome {
   detailMs?: number[];
   detailBytes?: number;
   detailCount?: number;
+  /** 2 s after the last step. */
+  rssAfterBurst?: number;
+  /** After IDLE_SEC more of idleness: the process as it stays. */
   rssEnd?: number;
   error?: string;
 }
@@ -273,8 +278,10 @@ async function runScenario(sc: Scenario, log: (s: string) => void): Promise<Outc
       log(`  detail?limit=1000 (${out.detailCount} servers, ${fmtInt(out.detailBytes ?? 0)} bytes): p50 ${fmtMs(pct(ms, 0.5))} ms, p95 ${fmtMs(pct(ms, 0.95))} ms`);
     }
     await sleep(2000);
+    out.rssAfterBurst = rssBytes(berth.pid);
+    await sleep((IDLE_SEC - 2) * 1000);
     out.rssEnd = rssBytes(berth.pid);
-    log(`  VmRSS at the end: ${fmtMiB(out.rssEnd)} MiB`);
+    log(`  VmRSS 2 s after the last step: ${fmtMiB(out.rssAfterBurst)} MiB; idle ${IDLE_SEC} s: ${fmtMiB(out.rssEnd)} MiB`);
     if (probeFile) {
       process.kill(berth.pid, 'SIGUSR2');
       await sleep(3000);
@@ -326,6 +333,7 @@ async function main(): Promise<void> {
       b ? `${b.polls}, ${fmtMs(pct(b.pollMs, 0.5))}` : '–',
       o.detailMs ? `${fmtMs(pct(o.detailMs, 0.5))} / ${fmtMs(pct(o.detailMs, 0.95))}` : '–',
       fmtMiB(o.rssAgentsOnly),
+      o.rssAfterBurst !== undefined ? fmtMiB(o.rssAfterBurst) : '–',
       o.rssEnd !== undefined ? fmtMiB(o.rssEnd) : '–',
     ];
   });
@@ -344,7 +352,7 @@ async function main(): Promise<void> {
     }
     if (o.sc.detail && o.rssEnd !== undefined) {
       verdicts.push(verdict(`${o.sc.name}: VmRSS`, o.rssEnd <= TARGET_RSS_BYTES,
-        `${fmtMiB(o.rssEnd)} MiB = ${(o.rssEnd / 1e6).toFixed(0)} MB with ${b.created} servers in the database (target ≤ 250 MB)`));
+        `${fmtMiB(o.rssEnd)} MiB = ${(o.rssEnd / 1e6).toFixed(0)} MB with ${b.created} servers in the database, idle ${IDLE_SEC} s after the last step (target ≤ 250 MB)`));
     }
   }
   const errors = outcomes.filter((o) => o.error).map((o) => `- ${o.sc.name}: failed: ${o.error}`);
@@ -355,9 +363,9 @@ async function main(): Promise<void> {
       `After the hosts register (os-hypervisors lists N up) the bench issues an admin token, sets the admin project's instances/cores/ram quota to -1, creates an image (docker/raw, ${32} bytes uploaded) and a flavor (64 MB, 1 vCPU, 0 GB), ` +
       `then ${CONCURRENCY} concurrent workers POST /compute/v2.1/servers (microversion 2.37, networks none) until all are created, while a poller lists \`GET /compute/v2.1/servers?status=ACTIVE&limit=1000\` (paging with marker) every ${POLL_MS} ms (every 1 s in the 10,000 row) and records the moment each server first appears ACTIVE (the poll's start, so POST→ACTIVE is exact to one poll interval). ` +
       `Rate = ACTIVE servers ÷ (first POST → last server first seen ACTIVE). The wait for ACTIVE ends ${ACTIVE_WAIT_SEC} s after the last POST is answered; servers not ACTIVE by then keep building during the later steps (the detail requests and the last VmRSS read). ` +
-      `Detail latency: ${DETAIL_WARMUP} warm-up then ${DETAIL_REQUESTS} sequential \`GET /compute/v2.1/servers/detail?limit=1000\` (full body read) after all servers settled. VmRSS from /proc/PID/status: once the hosts are up (agents only, no servers) and 2 s after the last step.`,
+      `Detail latency: ${DETAIL_WARMUP} warm-up then ${DETAIL_REQUESTS} sequential \`GET /compute/v2.1/servers/detail?limit=1000\` (full body read) after all servers settled. VmRSS from /proc/PID/status: once the hosts are up (agents only, no servers), 2 s after the last step, and after ${IDLE_SEC} s without requests (the target's reading: the process as it stays, read as bench:idle reads it).`,
     '',
-    table(['scenario', 'hypervisors up', 'created', 'ACTIVE / ERROR', 'all POSTs answered s (POST/s)', 'first POST → all ACTIVE s', 'servers/s', 'POST p50 / p95 ms', 'POST→ACTIVE p50 / p95 ms', 'polls, poll p50 ms', 'detail?limit=1000 p50 / p95 ms', 'VmRSS agents only MiB', 'VmRSS at end MiB'], rows),
+    table(['scenario', 'hypervisors up', 'created', 'ACTIVE / ERROR', 'all POSTs answered s (POST/s)', 'first POST → all ACTIVE s', 'servers/s', 'POST p50 / p95 ms', 'POST→ACTIVE p50 / p95 ms', 'polls, poll p50 ms', 'detail?limit=1000 p50 / p95 ms', 'VmRSS agents only MiB', 'VmRSS 2 s after MiB', `VmRSS idle ${IDLE_SEC} s MiB`], rows),
     '',
     ...errors,
     ...verdicts,

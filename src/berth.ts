@@ -82,7 +82,7 @@ export async function startBerth(opts: StartOptions): Promise<RunningBerth> {
       ? await startLocalAgents({ bus, host: config.host, dockerHost: config.dockerHost, dataDir: config.dataDir, fakeHosts: config.fakeHosts, log })
       : undefined;
     log.info({ url, publicUrl, agents: agents?.hosts, services: opts.services, store: config.embeddedStore ? 'embedded' : 'postgresql', bus: config.amqpUrl ? 'amqp' : 'in-process' }, 'berth is serving');
-    const collector = startIdleCollector(500, (released, ms) => log.debug({ releasedMiB: Math.round(released / 2 ** 20), ms: Math.round(ms) }, 'idle: collected the heap'));
+    const collector = startIdleCollector({ onCollect: (released, ms) => log.debug({ releasedMiB: Math.round(released / 2 ** 20), ms: Math.round(ms) }, 'idle: collected the heap') });
     const running: RunningBerth = {
       app, store, bus, port, url, publicUrl, bootstrap, agents: agents?.hosts ?? [],
       close: async () => {
