@@ -4,7 +4,10 @@ import pino, { DestinationStream, Logger } from 'pino';
 export const LOGGER = Symbol('LOGGER');
 
 const STDOUT = 1;
-const CHUNK_LENGTH = 4096;
+/** Each chunk is one asynchronous write: a hop to libuv's thread pool and back, a few µs of CPU whatever its size. */
+const CHUNK_LENGTH = 16 * 1024;
+/** The longest a line waits for its chunk to fill up. */
+const HOLD_MS = 1000;
 
 type SonicBoom = ReturnType<typeof pino.destination>;
 
@@ -15,20 +18,25 @@ process.on('exit', () => {
 });
 
 /**
- * Hands log lines to pino's asynchronous destination (sonic-boom) in chunks of about 4 KiB
- * instead of one by one. Every request writes an access-log line, and sonic-boom measures its
- * whole pending buffer on each write: about 2 µs per line, against a few hundred ns per chunk.
+ * Hands log lines to pino's asynchronous destination (sonic-boom) in chunks of about 16 KiB, or
+ * after HOLD_MS, instead of one by one. Every request writes an access-log line, and sonic-boom
+ * measures its whole pending buffer on each write (about 2 µs per line) and starts a write as soon
+ * as the previous one is done (a thread-pool hop for every few lines under load).
  */
 class LineBatcher implements DestinationStream {
   private lines: string[] = [];
   private length = 0;
+  private timer?: NodeJS.Timeout;
 
   constructor(private readonly out: SonicBoom, private readonly fd: number) {}
 
   write(line: string): void {
     this.lines.push(line);
     this.length += line.length;
-    if (this.lines.length === 1) holding.add(this);
+    if (this.lines.length === 1) {
+      holding.add(this);
+      this.timer = setTimeout(() => this.handOver(), HOLD_MS).unref();
+    }
     if (this.length >= CHUNK_LENGTH) this.handOver();
   }
 
@@ -52,6 +60,7 @@ class LineBatcher implements DestinationStream {
     const text = this.lines.join('');
     this.lines = [];
     this.length = 0;
+    clearTimeout(this.timer);
     holding.delete(this);
     return text;
   }
