@@ -1,8 +1,9 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Logger } from 'pino';
-import { DataSource, IsNull } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { RequestContext, systemContext } from '../../common/context/request-context';
 import { DATA_SOURCE } from '../../common/database/database.module';
+import { preparedQuery } from '../../common/database/prepared';
 import { MESSAGE_BUS, MessageBus, Subscription } from '../../common/messaging/message-bus';
 import { RpcClient } from '../../common/messaging/rpc-client';
 import { serveContract } from '../../common/messaging/rpc-server';
@@ -27,6 +28,9 @@ import { LOGGER } from '../../common/logging/logger';
 import { ApiError } from '../../common/errors/api-error';
 import { InstanceNetworks } from './networking/instance-networks';
 import { PortInfo } from '../../contracts/network/network.rpc';
+
+/** What the power-state sync needs of an instance. */
+type PowerView = Pick<InstanceEntity, 'id' | 'vmState' | 'taskState' | 'powerState'>;
 
 /** What the last build attempt was, kept on the instance so a failed spawn can be rescheduled. */
 interface BuildAttempt {
@@ -233,7 +237,10 @@ export class ComputeManager implements RpcHandlers<ComputeRpc>, OnApplicationBoo
    */
   async reportInstances(p: { host: string; instances: InstanceStatus[]; unknown: string[] }): Promise<void> {
     const reported = new Map(p.instances.map((s) => [s.instanceId, s.powerState]));
-    const ours = await this.db.getRepository(InstanceEntity).find({ where: { host: p.host, deletedAt: IsNull() } });
+    // Only the state columns, as plain rows: every host reports every 30 s, whatever it runs.
+    const { rows: ours } = await preparedQuery<PowerView>(this.db.manager,
+      `SELECT id, vm_state AS "vmState", task_state AS "taskState", power_state AS "powerState"
+       FROM compute.instances WHERE host = $1 AND deleted_at IS NULL`, [p.host]);
     for (const inst of ours) {
       const power = reported.get(inst.id);
       if (power !== undefined && inst.taskState === null) await this.syncPower(inst, power);
@@ -269,14 +276,14 @@ export class ComputeManager implements RpcHandlers<ComputeRpc>, OnApplicationBoo
     });
   }
 
-  private async syncPower(inst: InstanceEntity, power: PowerState): Promise<void> {
+  private async syncPower(inst: PowerView, power: PowerState): Promise<void> {
     if (inst.taskState !== null) return;
     const code = POWER_STATE_CODE[power];
     if (inst.vmState === VmState.active && (power === 'shutdown' || power === 'crashed')) {
       // Nova's power-state sync: an instance that stopped by itself is recorded as stopped.
-      await this.instances.transition(inst.id, { fromVm: [VmState.active], fromTask: [null], set: { vmState: VmState.stopped, powerState: code } });
+      await this.instances.moveIf(inst.id, { fromVm: [VmState.active], fromTask: [null], set: { vmState: VmState.stopped, powerState: code } });
     } else if (code !== inst.powerState) {
-      await this.instances.transition(inst.id, { fromTask: [null], set: { powerState: code } });
+      await this.instances.moveIf(inst.id, { fromTask: [null], set: { powerState: code } });
     }
   }
 
