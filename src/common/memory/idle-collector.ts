@@ -6,6 +6,10 @@ import { runInNewContext } from 'node:vm';
 const IDLE_UTILIZATION = 0.2;
 /** A collection is worth it once the heap has grown this much since the previous one. */
 const MIN_GROWTH_BYTES = 16 * 2 ** 20;
+/** The young generation counts as shrunk at or below this size (V8 grows it to 32 MiB). */
+const YOUNG_SHRUNK_BYTES = 8 * 2 ** 20;
+/** Settling collections per busy spell, at most: V8 may see the rate as low only on a later one. */
+const MAX_SETTLES = 3;
 
 export interface IdleCollectorOptions {
   /** How often the event loop is looked at. */
@@ -13,7 +17,8 @@ export interface IdleCollectorOptions {
   /**
    * V8 shrinks the young generation (32 MiB after a burst) only in a collection that sees a low
    * allocation rate, which it measures over the last seconds: so one more collection follows once
-   * the process has stayed idle this long.
+   * the process has stayed idle this long, and again after as long while the young generation
+   * stays large (MAX_SETTLES in all).
    */
   settleMs?: number;
   onCollect?: (releasedBytes: number, ms: number) => void;
@@ -28,8 +33,9 @@ export interface IdleCollector {
  * garbage): in bench:boot an idle berth held 366 MiB of RSS after 10,000 builds, 234 MiB after a
  * full collection, which also gives the free heap pages back. This runs one full collection when
  * the event loop has gone quiet and the heap has grown since the last one (as V8 sizes it, free
- * room included), and, after any busy spell, one more once it has stayed quiet for `settleMs`; it
- * never runs while the process is busy, and costs a pause of tens of milliseconds or two per burst.
+ * room included), and, after any busy spell, one more once it has stayed quiet for `settleMs` (a
+ * few, while the young generation stays large); it never runs while the process is busy, and costs
+ * a few pauses of tens of milliseconds per burst.
  */
 export function startIdleCollector({ intervalMs = 500, settleMs = 6000, onCollect }: IdleCollectorOptions = {}): IdleCollector {
   const gc = fullCollection();
@@ -38,8 +44,10 @@ export function startIdleCollector({ intervalMs = 500, settleMs = 6000, onCollec
   let floor = v8.getHeapStatistics().total_heap_size;
   let last = performance.eventLoopUtilization();
   let idleSince: number | undefined;
-  /** Busy since the last settling collection. */
+  /** Busy since the young generation last settled. */
   let worked = false;
+  let settles = 0;
+  let lastSettle = 0;
   const timer = setInterval(() => {
     const now = performance.eventLoopUtilization();
     const idle = performance.eventLoopUtilization(now, last).utilization < IDLE_UTILIZATION;
@@ -47,16 +55,20 @@ export function startIdleCollector({ intervalMs = 500, settleMs = 6000, onCollec
     if (!idle) {
       idleSince = undefined;
       worked = true;
+      settles = 0;
       return;
     }
     idleSince ??= performance.now();
     const before = v8.getHeapStatistics().total_heap_size;
     const grown = before - floor >= MIN_GROWTH_BYTES;
-    const settled = worked && performance.now() - idleSince >= settleMs;
-    if (!grown && !settled) return;
-    if (settled) worked = false;
+    const settling = worked && performance.now() - Math.max(idleSince, lastSettle) >= settleMs;
+    if (!grown && !settling) return;
     const started = performance.now();
     gc();
+    if (settling) {
+      lastSettle = performance.now();
+      if (++settles >= MAX_SETTLES || youngGeneration() <= YOUNG_SHRUNK_BYTES) worked = false;
+    }
     floor = v8.getHeapStatistics().total_heap_size;
     // The collection's own pause is not work: the next interval starts after it.
     last = performance.eventLoopUtilization();
@@ -64,6 +76,10 @@ export function startIdleCollector({ intervalMs = 500, settleMs = 6000, onCollec
   }, intervalMs);
   timer.unref();
   return { stop: () => clearInterval(timer) };
+}
+
+function youngGeneration(): number {
+  return v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0;
 }
 
 /**
