@@ -13,10 +13,11 @@ const PGLITE_SETTINGS = ['-c', 'shared_buffers=16MB'];
 
 /**
  * V8 flag for PostgreSQL's WASM: Liftoff (baseline) code only. By default V8 also recompiles the hot
- * functions with TurboFan on its worker threads, and glibc keeps those threads' freed compiler
- * memory: ~70 MiB more resident in the idle all-in-one (bench:idle). Liftoff code is slower on
- * CPU-heavy queries (scans, aggregates) and no slower on the point queries the API makes, where the
- * protocol and JS dominate; bench:idle measures both.
+ * functions with TurboFan on its worker threads, and glibc keeps the compiler's freed memory: the
+ * idle all-in-one held 50-80 MiB more with it (bench:idle; with one malloc arena, as bin/berth runs
+ * it, and ~70 MiB with glibc's default arenas). Liftoff code costs more CPU on scans and sums
+ * (~1.3-1.5x on a sum over 20,000 rows in bench:idle's PGlite-alone timings); on point reads and
+ * updates, and per API request on the embedded store, the difference was within the noise.
  */
 const WASM_FLAGS = '--liftoff-only';
 
