@@ -15,6 +15,8 @@ export type StoreKind = 'embedded' | 'postgres';
 
 /** dist/bench/lib → dist/src/main.js */
 export const MAIN_JS = join(__dirname, '..', '..', 'src', 'main.js');
+/** dist/bench/lib → bin/berth, the command `npx berth` and `npm start` run. */
+export const BERTH_BIN = join(__dirname, '..', '..', '..', 'bin', 'berth');
 const PG_ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432';
 const AMQP_BASE_URL = process.env.BENCH_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const START_TIMEOUT_MS = 180_000;
@@ -26,6 +28,8 @@ export interface BerthOptions {
   logLevel?: string;
   /** Extra node flags (e.g. --cpu-prof, -r probe.js). */
   nodeArgs?: string[];
+  /** Start through bin/berth, as a user does, instead of `node dist/src/main.js` (nodeArgs go in NODE_OPTIONS). */
+  launcher?: boolean;
   env?: Record<string, string>;
   /** Short tag for names (database, vhost, temp folder). */
   label?: string;
@@ -196,7 +200,10 @@ export async function startBerth(opts: BerthOptions): Promise<BerthProcess> {
   const errFile = join(dataDir, `stderr-${id}.log`);
   const out = openSync(logFile, 'a');
   const err = openSync(errFile, 'a');
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), MAIN_JS, 'all-in-one', '--port', '0', '--data-dir', dataDir, ...(opts.args ?? [])], {
+  const berthArgs = ['all-in-one', '--port', '0', '--data-dir', dataDir, ...(opts.args ?? [])];
+  if (opts.launcher && opts.nodeArgs?.length) env.NODE_OPTIONS = [env.NODE_OPTIONS, ...opts.nodeArgs].filter(Boolean).join(' ');
+  const [command, args] = opts.launcher ? [BERTH_BIN, berthArgs] : [process.execPath, [...(opts.nodeArgs ?? []), MAIN_JS, ...berthArgs]];
+  const child = spawn(command, args, {
     env, stdio: ['ignore', out, err], cwd: dataDir,
   });
   closeSync(out);

@@ -1,9 +1,10 @@
 /**
- * Preloaded into a berth child by bench:idle (`node -r dist/bench/lib/memory-probe.js …`): tracks
- * every WebAssembly.Memory the process creates (weakly, so it changes nothing about their lifetime)
- * and, on SIGUSR2, appends one JSON line to $BENCH_MEMORY_PROBE_OUT with process.memoryUsage(),
- * V8 heap spaces and the live WebAssembly memories. When the child runs with --expose-gc, a second
- * line follows after a full collection, showing what was only waiting for the collector.
+ * Preloaded into a berth child by bench:idle (`--require dist/bench/lib/memory-probe.js`): tracks
+ * every WebAssembly.Memory the process creates (weakly, so it changes nothing about their lifetime).
+ * On SIGUSR2 it appends one JSON line to $BENCH_MEMORY_PROBE_OUT with process.memoryUsage(), V8
+ * heap spaces and the live WebAssembly memories; on SIGWINCH, when the child runs with --expose-gc,
+ * it forces full collections first and labels the line "after-gc", showing what was only waiting
+ * for the collector. Two signals, so that a reading does not disturb the idle process it reads.
  */
 import { appendFileSync } from 'node:fs';
 import * as v8 from 'node:v8';
@@ -44,16 +45,15 @@ function snapshot(label: string): object {
 }
 
 if (out) {
-  process.on('SIGUSR2', () => {
-    appendFileSync(out, `${JSON.stringify(snapshot('idle'))}\n`);
+  process.on('SIGUSR2', () => appendFileSync(out, `${JSON.stringify(snapshot('idle'))}\n`));
+  process.on('SIGWINCH', () => {
     const gc = (globalThis as { gc?: () => void }).gc;
-    if (gc) {
+    if (!gc) return;
+    gc();
+    // Let finalizers and freed WebAssembly memories go before measuring again.
+    setTimeout(() => {
       gc();
-      // Let finalizers and freed WebAssembly memories go before measuring again.
-      setTimeout(() => {
-        gc();
-        appendFileSync(out, `${JSON.stringify(snapshot('after-gc'))}\n`);
-      }, 500);
-    }
+      appendFileSync(out, `${JSON.stringify(snapshot('after-gc'))}\n`);
+    }, 500);
   });
 }
