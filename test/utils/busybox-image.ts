@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tar from 'tar-stream';
+import { packed } from '../../src/services/agent/drivers/docker-archive';
 
 /** Debian's busybox-static (scripts/test.sh installs it). */
 export const BUSYBOX = '/bin/busybox';
@@ -28,25 +29,12 @@ function sha256(b: Buffer): string {
   return createHash('sha256').update(b).digest('hex');
 }
 
-function packToBuffer(fill: (pack: tar.Pack) => void): Promise<Buffer> {
-  const pack = tar.pack();
-  const chunks: Buffer[] = [];
-  const done = new Promise<Buffer>((resolve, reject) => {
-    pack.on('data', (c: unknown) => chunks.push(c as Buffer));
-    pack.on('end', () => resolve(Buffer.concat(chunks)));
-    pack.on('error', reject);
-  });
-  fill(pack);
-  pack.finalize();
-  return done;
-}
-
 const entry = (name: string, rest: Partial<tar.Header> = {}): Partial<tar.Header> & { name: string } =>
   ({ name, mtime: EPOCH, uid: 0, gid: 0, uname: 'root', gname: 'root', ...rest });
 
 async function buildArchive(tag: string, cmd: string[]): Promise<Buffer> {
   const busybox = readFileSync(BUSYBOX);
-  const layer = await packToBuffer((p) => {
+  const layer = await packed((p) => {
     for (const d of ['bin', 'dev', 'etc', 'proc', 'root', 'sys', 'usr', 'usr/bin', 'var']) p.entry(entry(`${d}/`, { type: 'directory', mode: 0o755 }));
     p.entry(entry('tmp/', { type: 'directory', mode: 0o1777 }));
     p.entry(entry('bin/busybox', { mode: 0o755 }), busybox);
@@ -66,7 +54,7 @@ async function buildArchive(tag: string, cmd: string[]): Promise<Buffer> {
   const configName = `${sha256(config)}.json`;
   const layerName = `${layerDigest}/layer.tar`;
   const manifest = JSON.stringify([{ Config: configName, RepoTags: [tag], Layers: [layerName] }]);
-  return packToBuffer((p) => {
+  return packed((p) => {
     p.entry(entry(`${layerDigest}/`, { type: 'directory', mode: 0o755 }));
     p.entry(entry(`${layerDigest}/VERSION`, { mode: 0o644 }), '1.0');
     p.entry(entry(layerName, { mode: 0o644 }), layer);

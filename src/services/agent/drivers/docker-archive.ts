@@ -91,7 +91,8 @@ export interface ArchiveImageConfig {
   WorkingDir?: string;
 }
 
-function packed(fill: (pack: tar.Pack) => void): Promise<Buffer> {
+/** A tar archive built in memory by `fill` (small archives: layers of test images, container_info). */
+export function packed(fill: (pack: tar.Pack) => void): Promise<Buffer> {
   const pack = tar.pack();
   const chunks: Buffer[] = [];
   const done = new Promise<Buffer>((resolve, reject) => {
